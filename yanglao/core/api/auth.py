@@ -1,0 +1,47 @@
+"""Bearer tokens for the API: `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from ..audit import _actor, actor_for
+from ..models import ApiToken, User
+from ..services import token_lookup
+
+
+def client_ip(request: Any) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if parts[0].lower() != self.keyword.lower():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization 头格式应为：Bearer <令牌>")
+        token = token_lookup(parts[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("令牌无效")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("令牌已被吊销，请重新获取")
+        if token.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed("令牌已过期，请重新获取")
+        user = token.user
+        if not user.is_active or user.is_locked():
+            raise exceptions.AuthenticationFailed("账户已停用或已锁定")
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        _actor.set(actor_for(user, client_ip(request)))  # reset by AuditContextMiddleware at the end
+        return user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword

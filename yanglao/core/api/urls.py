@@ -1,0 +1,25 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("divisions", views.DivisionViewSet, basename="division")
+
+# Each module adds its own routes to `router` from its api module (imported in config/urls.py).
+v1 = [
+    path("auth/token", views.TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke", views.TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+]
+
+schema = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+
+def urlpatterns_v1() -> list:
+    return [*v1, path("", include(router.urls))]

@@ -1,0 +1,82 @@
+"""Encryption at rest for sensitive fields, and keyed hashes for exact lookup.
+
+AES-256-GCM with a key derived from YANGLAO_DATA_KEY; a separate derived key for HMAC-SHA256
+lookup hashes, so the hash reveals nothing without the key. Ciphertext is stored as text:
+"v1:" + base64(nonce || ciphertext+tag).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+_PREFIX = "v1:"
+
+
+@functools.cache
+def _keys(master: str) -> tuple[bytes, bytes]:
+    material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"yanglao-data-key", info=b"enc+mac").derive(
+        master.encode("utf-8")
+    )
+    return material[:32], material[32:]
+
+
+def _enc_key() -> bytes:
+    return _keys(settings.DATA_KEY)[0]
+
+
+def _mac_key() -> bytes:
+    return _keys(settings.DATA_KEY)[1]
+
+
+def encrypt(plaintext: str) -> str:
+    if plaintext == "":
+        return ""
+    nonce = os.urandom(12)
+    sealed = AESGCM(_enc_key()).encrypt(nonce, plaintext.encode("utf-8"), None)
+    return _PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    if token == "":
+        return ""
+    if not token.startswith(_PREFIX):
+        raise ValueError("unknown ciphertext format")
+    raw = base64.b64decode(token[len(_PREFIX) :])
+    return AESGCM(_enc_key()).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+
+
+def lookup_hash(value: str, *, purpose: str = "") -> str:
+    """A keyed hash (hex) for exact-match search on an encrypted value."""
+    if value == "":
+        return ""
+    return hmac.new(_mac_key(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+class Sealer:
+    """Encrypts many values with one cipher object (for set-based imports and seeding)."""
+
+    def __init__(self) -> None:
+        self._aes = AESGCM(_enc_key())
+        self._mac = _mac_key()
+
+    def encrypt(self, plaintext: str) -> str:
+        if plaintext == "":
+            return ""
+        nonce = os.urandom(12)
+        return _PREFIX + base64.b64encode(nonce + self._aes.encrypt(nonce, plaintext.encode("utf-8"), None)).decode(
+            "ascii"
+        )
+
+    def hash(self, value: str, *, purpose: str = "") -> str:
+        if value == "":
+            return ""
+        return hmac.new(self._mac, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

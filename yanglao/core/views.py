@@ -1,0 +1,199 @@
+"""Console pages of the core: sign-in with two-factor, the workbench, divisions, audit and login logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors
+from .errors import AuthenticationFailed, ValidationFailed
+from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm
+from .models import Division, User
+from .scope import get_scoped_or_404
+from .services import (
+    ClientInfo,
+    auth_check_password,
+    auth_login_succeeded,
+    password_change,
+    totp_begin_enrolment,
+    totp_provisioning_uri,
+    totp_secret,
+    totp_verify,
+    two_factor_required,
+)
+
+PENDING = "pending_2fa_user"
+
+
+def _client(request: HttpRequest) -> ClientInfo:
+    return ClientInfo(ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+
+
+def capability_required(capability: str):  # type: ignore[no-untyped-def]
+    def decorator(view):  # type: ignore[no-untyped-def]
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.can(capability):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    Division.objects.exists()
+    return JsonResponse({"status": "ok"})
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = auth_check_password(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"], client=_client(request)
+            )
+        except AuthenticationFailed as exc:
+            error = exc.message
+        else:
+            if two_factor_required(user):
+                request.session.cycle_key()
+                request.session[PENDING] = user.pk
+                return redirect("core:login_2fa")
+            return _complete_login(request, user, otp=False)
+    return render(request, "core/login.html", {"form": form, "error": error})
+
+
+def _complete_login(request: HttpRequest, user: User, *, otp: bool) -> HttpResponse:
+    auth_login_succeeded(user=user, client=_client(request))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["otp_ok"] = otp
+    request.session.pop(PENDING, None)
+    if user.password_expired():
+        messages.warning(request, _("您的密码已过期，请先修改密码。"))
+        return redirect("core:password_change")
+    return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(["GET", "POST"])
+def login_2fa(request: HttpRequest) -> HttpResponse:
+    """Second step: enrol an authenticator on first use, then enter its six-digit code."""
+    user = User.objects.filter(pk=request.session.get(PENDING)).first()
+    if user is None:
+        return redirect("core:login")
+    enrolling = user.totp_confirmed_at is None
+    if enrolling and (not user.totp_secret or request.method == "GET"):
+        totp_begin_enrolment(user=user)
+    form = OtpForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            totp_verify(user=user, code=form.cleaned_data["code"], client=_client(request))
+        except AuthenticationFailed as exc:
+            error = exc.message
+        else:
+            return _complete_login(request, user, otp=True)
+    context: dict[str, Any] = {"form": form, "error": error, "enrolling": enrolling, "pending_user": user}
+    if enrolling:
+        context["qr_svg"] = segno.make(totp_provisioning_uri(user), error="m").svg_inline(scale=4)
+        context["secret"] = totp_secret(user)
+    return render(request, "core/login_2fa.html", context)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("您已安全退出。"))
+    return redirect("core:login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    root = selectors.division_root_for(request.user)
+    rows = selectors.division_children(user=request.user, parent=root) if root else []
+    return render(request, "core/home.html", {"root": root, "rows": rows})
+
+
+@capability_required("divisions.view")
+def divisions(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """The division browser: city → county → township → community, with counts."""
+    user = request.user
+    if code is None:
+        division = selectors.division_root_for(user)
+        if division is None:
+            raise PermissionDenied
+    else:
+        division = get_scoped_or_404(Division.objects.all(), user, code=code)
+    rows = selectors.division_children(user=user, parent=division)
+    crumbs = [d for d in division.path() if user.scope_prefix and d.code.startswith(user.scope_prefix)]
+    counters = [(key, label) for key, (label, _f) in selectors.DIVISION_COUNTERS.items()]
+    return render(
+        request, "core/divisions.html", {"division": division, "rows": rows, "crumbs": crumbs, "counters": counters}
+    )
+
+
+AUDIT_PAGE = 50
+
+
+@capability_required("audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.audit_entries(user=request.user, filters=filters).order_by("-id")
+    before = request.GET.get("before")
+    if before and before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    page = list(qs[: AUDIT_PAGE + 1])
+    has_more = len(page) > AUDIT_PAGE
+    page = page[:AUDIT_PAGE]
+    query = request.GET.copy()
+    query.pop("before", None)
+    next_url = None
+    if has_more:
+        query["before"] = str(page[-1].id)
+        next_url = "?" + query.urlencode()
+    return render(request, "core/audit_log.html", {"form": form, "entries": page, "next_url": next_url})
+
+
+@capability_required("audit.view")
+def login_log(request: HttpRequest) -> HttpResponse:
+    events = selectors.login_events(user=request.user)[:200]
+    return render(request, "core/login_log.html", {"events": events})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ValidationFailed as exc:
+            for field, message in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("core:home")
+    return render(request, "core/password_change.html", {"form": form})
