@@ -31,11 +31,22 @@ def error_of(response):
 
 
 def test_create_staff_binds_the_account_to_its_division(divisions):
-    call_command("create_staff", "--username", "u1", "--password", "Abcdef-12345", "--role", "county_staff",
-                 "--division", "441704")
+    call_command(
+        "create_staff",
+        "--username",
+        "u1",
+        "--password",
+        "Abcdef-12345",
+        "--role",
+        "county_staff",
+        "--division",
+        "441704",
+    )
     user = User.objects.get(username="u1")
     assert user.role == Role.COUNTY_STAFF and user.division_id == "441704" and user.scope_prefix == "441704"
-    assert AuditEntry.objects.filter(object_type="core.user", object_id=str(user.pk), action="create").exists()
+    assert AuditEntry.objects.filter(
+        object_type="core.user", object_id=str(user.pk), action="create"
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -47,14 +58,25 @@ def test_create_staff_binds_the_account_to_its_division(divisions):
 )
 def test_create_staff_refuses_bad_division(divisions, args, reason):
     with pytest.raises(CommandError, match=reason):
-        call_command("create_staff", "--username", "u2", "--password", "Abcdef-12345", "--role", "county_staff", *args)
+        call_command(
+            "create_staff", "--username", "u2", "--password", "Abcdef-12345", "--role", "county_staff", *args
+        )
     assert not User.objects.filter(username="u2").exists()
 
 
 def test_create_staff_refuses_a_simple_password(divisions):
     with pytest.raises(CommandError, match="至少 3 类"):
-        call_command("create_staff", "--username", "u3", "--password", "abcdefghijkl", "--role", "auditor",
-                     "--division", "4417")
+        call_command(
+            "create_staff",
+            "--username",
+            "u3",
+            "--password",
+            "abcdefghijkl",
+            "--role",
+            "auditor",
+            "--division",
+            "4417",
+        )
 
 
 def test_token_is_issued_for_good_credentials_and_works_as_bearer(jiangcheng):
@@ -77,9 +99,9 @@ def test_wrong_password_gets_error_shape_and_is_logged(jiangcheng):
 def test_five_failures_lock_the_account_even_for_the_right_password(jiangcheng):
     client = Client()
     for _ in range(4):
-        assert error_of(post_json(client, TOKEN_URL, {"username": "jiangcheng", "password": "x"}))["code"] == (
-            "authentication_failed"
-        )
+        assert error_of(post_json(client, TOKEN_URL, {"username": "jiangcheng", "password": "x"}))[
+            "code"
+        ] == ("authentication_failed")
     fifth = error_of(post_json(client, TOKEN_URL, {"username": "jiangcheng", "password": "x"}))
     assert fifth["code"] == "account_locked" and "锁定" in fifth["message"]
     right = post_json(client, TOKEN_URL, {"username": "jiangcheng", "password": PASSWORD})
@@ -187,8 +209,9 @@ def test_api_token_for_staff_needs_the_totp_code_when_two_factor_is_on(jiangchen
     jiangcheng.save()
     without = post_json(Client(), TOKEN_URL, {"username": "jiangcheng", "password": PASSWORD})
     assert without.status_code == 400 and "otp" in error_of(without)["details"]
-    with_code = post_json(Client(), TOKEN_URL, {"username": "jiangcheng", "password": PASSWORD,
-                                                "otp": pyotp.TOTP(secret).now()})
+    with_code = post_json(
+        Client(), TOKEN_URL, {"username": "jiangcheng", "password": PASSWORD, "otp": pyotp.TOTP(secret).now()}
+    )
     assert with_code.status_code == 200
 
 
@@ -206,8 +229,10 @@ def test_expired_password_forces_a_change(jiangcheng):
     got = client.post("/login/", {"username": "jiangcheng", "password": PASSWORD})
     assert got.url == "/account/password/"
     assert client.get("/divisions/").url == "/account/password/"
-    changed = client.post("/account/password/", {"old_password": PASSWORD, "new_password": "New-Passw0rd-2026",
-                                                 "new_password2": "New-Passw0rd-2026"})
+    changed = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password": "New-Passw0rd-2026", "new_password2": "New-Passw0rd-2026"},
+    )
     assert changed.status_code == 302
     assert client.get("/divisions/").status_code == 200
 
@@ -241,12 +266,15 @@ def test_production_refuses_the_demo_secret_key():
 
     env = {k: v for k, v in os.environ.items() if k not in {"YANGLAO_DEMO", "SECRET_KEY", "DEBUG"}}
     env["DJANGO_SETTINGS_MODULE"] = "yanglao.config.settings"
-    got = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
-                         text=True)
+    got = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
+    )
     assert got.returncode != 0 and "SECRET_KEY" in got.stderr
     env["SECRET_KEY"] = "a-real-production-key-0123456789"
     env["YANGLAO_DATA_KEY"] = "a-real-data-key"
-    ok = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stderr
 
 

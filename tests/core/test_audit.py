@@ -24,7 +24,9 @@ def test_create_update_delete_are_recorded_with_actor_division_and_values(jiangc
         org.save()
         pk = org.pk
         org.delete()
-    created, updated, deleted = AuditEntry.objects.filter(object_type="core.organisation", object_id=str(pk)).order_by("id")
+    created, updated, deleted = AuditEntry.objects.filter(
+        object_type="core.organisation", object_id=str(pk)
+    ).order_by("id")
     assert created.action == "create" and created.changes["name"] == [None, "江城颐养院"]
     assert updated.action == "update" and updated.changes == {"name": ["江城颐养院", "江城区颐养院"]}
     assert deleted.action == "delete" and deleted.changes["name"] == ["江城区颐养院", None]
@@ -47,9 +49,17 @@ def test_views_and_exports_of_sensitive_data_are_recorded(jiangcheng):
     org = Organisation.objects.create(name="A", kind="institution", division_code="441702")
     with audit_context(jiangcheng):
         audit_sensitive_view(org, fields=["phone"], reveal=True)
-        audit_export(Organisation, count=12, fmt="xlsx", filters={"division": "441702"}, masked=True,
-                     division_code="441702")
-    assert AuditEntry.objects.filter(action="reveal", actor_username="jiangcheng", extra__fields=["phone"]).exists()
+        audit_export(
+            Organisation,
+            count=12,
+            fmt="xlsx",
+            filters={"division": "441702"},
+            masked=True,
+            division_code="441702",
+        )
+    assert AuditEntry.objects.filter(
+        action="reveal", actor_username="jiangcheng", extra__fields=["phone"]
+    ).exists()
     export = AuditEntry.objects.get(action="export")
     assert export.extra["count"] == 12 and export.extra["masked"] is True
 
@@ -82,8 +92,12 @@ def test_purge_refuses_less_than_180_days(db):
 
 
 def test_purge_removes_only_lines_older_than_the_cutoff_and_records_itself(divisions):
-    old = AuditEntry.objects.create(action="create", object_type="x", at=timezone.now() - dt.timedelta(days=400))
-    recent = AuditEntry.objects.create(action="create", object_type="x", at=timezone.now() - dt.timedelta(days=10))
+    old = AuditEntry.objects.create(
+        action="create", object_type="x", at=timezone.now() - dt.timedelta(days=400)
+    )
+    recent = AuditEntry.objects.create(
+        action="create", object_type="x", at=timezone.now() - dt.timedelta(days=10)
+    )
     call_command("purge_audit", "--older-than", "365")
     assert not AuditEntry.objects.filter(pk=old.pk).exists()
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
@@ -118,7 +132,13 @@ def test_staff_without_the_audit_capability_cannot_open_the_log(jiangcheng):
 def test_the_request_user_is_the_actor_of_changes_made_through_pages(jiangcheng):
     client = Client()
     client.force_login(jiangcheng)
-    client.post("/account/password/", {"old_password": "Test-Passw0rd!", "new_password": "Another-Passw0rd-1",
-                                       "new_password2": "Another-Passw0rd-1"})
+    client.post(
+        "/account/password/",
+        {
+            "old_password": "Test-Passw0rd!",
+            "new_password": "Another-Passw0rd-1",
+            "new_password2": "Another-Passw0rd-1",
+        },
+    )
     line = AuditEntry.objects.get(extra__event="password_changed")
     assert line.actor_username == "jiangcheng" and line.ip == "127.0.0.1"

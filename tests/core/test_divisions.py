@@ -7,7 +7,10 @@ from yanglao.core.models import Division, DivisionLevel, UrbanRural
 @pytest.mark.django_db
 def test_yangjiang_loads_with_real_nbs_counts():
     call_command("load_divisions", "--city", "4417")
-    counts = {lvl: Division.objects.filter(level=lvl, code__startswith="4417").count() for lvl in DivisionLevel.values}
+    counts = {
+        lvl: Division.objects.filter(level=lvl, code__startswith="4417").count()
+        for lvl in DivisionLevel.values
+    }
     assert counts[DivisionLevel.CITY] == 1
     assert counts[DivisionLevel.COUNTY] == 4
     assert counts[DivisionLevel.TOWNSHIP] == 63

@@ -56,8 +56,11 @@ def test_division_api_is_scoped_with_the_helper(divisions):
 
 def test_division_browser_is_scoped_with_the_helper(divisions):
     assert_jurisdiction_scoped(
-        division_code="441702001", list_url="/divisions/441702/", detail_url="/divisions/441702001/",
-        marker="南恩街道", api=False,
+        division_code="441702001",
+        list_url="/divisions/441702/",
+        detail_url="/divisions/441702001/",
+        marker="南恩街道",
+        api=False,
     )
 
 
@@ -67,14 +70,19 @@ def test_the_helper_fails_when_scope_leaks(divisions, monkeypatch):
 
     monkeypatch.setattr(views.DivisionViewSet, "get_queryset", lambda self: Division.objects.all())
     with pytest.raises(AssertionError, match="other county"):
-        assert_jurisdiction_scoped(division_code="441702001", list_url="/api/v1/divisions/?level=4",
-                                   detail_url="/api/v1/divisions/441702001/")
+        assert_jurisdiction_scoped(
+            division_code="441702001",
+            list_url="/api/v1/divisions/?level=4",
+            detail_url="/api/v1/divisions/441702001/",
+        )
 
 
 def test_registered_endpoints_are_checked_in_one_line(divisions):
     endpoint = register_scoped_endpoint(
-        ScopedEndpoint("divisions", lambda: ("/api/v1/divisions/?parent=441702", "/api/v1/divisions/441702001/", None,
-                                             "441702001"))
+        ScopedEndpoint(
+            "divisions",
+            lambda: ("/api/v1/divisions/?parent=441702", "/api/v1/divisions/441702001/", None, "441702001"),
+        )
     )
     check_registered(endpoint)
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urls.urlpatterns_v1())),
     path("api/", include(api_urls.schema)),
+    path("people/", include("yanglao.people.urls")),
     path("", include("yanglao.core.urls")),
 ]
 

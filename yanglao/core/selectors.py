@@ -15,10 +15,10 @@ from .scope import restrict
 # Modules register per-division counters for the division browser: name → (label, function that
 # takes a list of division codes and the user and returns {code: count}).
 DivisionCounter = Callable[[list[str], Any], dict[str, int]]
-DIVISION_COUNTERS: dict[str, tuple[str, DivisionCounter]] = {}
+DIVISION_COUNTERS: dict[str, tuple[Any, DivisionCounter]] = {}
 
 
-def register_division_counter(key: str, label: str, func: DivisionCounter) -> None:
+def register_division_counter(key: str, label: Any, func: DivisionCounter) -> None:
     DIVISION_COUNTERS[key] = (label, func)
 
 

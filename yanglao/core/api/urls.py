@@ -7,6 +7,16 @@ from . import views
 router = DefaultRouter(trailing_slash=True)
 router.register("divisions", views.DivisionViewSet, basename="division")
 
+
+def register_module_routes() -> None:
+    """Modules' API routes; imported here so the URLconf lists every endpoint in one router."""
+    from yanglao.people.api import PersonViewSet
+
+    router.register("people", PersonViewSet, basename="person")
+
+
+register_module_routes()
+
 # Each module adds its own routes to `router` from its api module (imported in config/urls.py).
 v1 = [
     path("auth/token", views.TokenView.as_view(), name="api-token"),

@@ -22,10 +22,5 @@ class Command(BaseCommand):
         with audit_context(actor=AuditActor(user_id=None, username="cli:load_demo")):
             created = create_demo_accounts()
         self.stdout.write(f"演示账户：新建 {len(created)} 个，密码均为 {DEMO_PASSWORD}")
-        for label in ("people", "assessments", "benefits", "institutions"):
-            if apps.is_installed(f"yanglao.{label}"):
-                command = f"demo_{label}" if label != "people" else "seed_demo"
-                try:
-                    call_command(command, people=people, seed=seed, stdout=self.stdout)
-                except TypeError:
-                    call_command(command, seed=seed, stdout=self.stdout)
+        if apps.is_installed("yanglao.people"):
+            call_command("seed_demo", people=people, seed=seed, stdout=self.stdout)

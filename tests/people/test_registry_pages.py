@@ -1,0 +1,127 @@
+"""Registry pages, duplicates and merge, demo data."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from yanglao.core.audit import history_for
+from yanglao.core.idnumber import parse_id_number
+from yanglao.core.roles import Role
+from yanglao.core.testing import assert_jurisdiction_scoped, make_user, page_client
+from yanglao.people import selectors, services
+from yanglao.people.models import Person, PersonCategory
+
+from .conftest import make_id
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_and_record_pages_are_scoped(new_person):
+    person = new_person(name="冼秀珍")
+    assert_jurisdiction_scoped(division_code=person.division_code, list_url="/people/",
+                               detail_url=f"/people/{person.pk}/", marker="冼秀珍", api=False)
+
+
+def test_list_pages_by_keyset_without_counting(jiangcheng, new_person):
+    for _ in range(25):
+        new_person()
+    client = page_client(jiangcheng)
+    first = client.get("/people/")
+    assert first.context["page"].next_after is not None and len(first.context["page"].rows) == 20
+    second = client.get(f"/people/?after={first.context['page'].next_after}")
+    assert len(second.context["page"].rows) == 5
+    assert not {p.pk for p in first.context["page"].rows} & {p.pk for p in second.context["page"].rows}
+
+
+def test_record_page_shows_categories_contacts_history_and_masked_id(jiangcheng, new_person):
+    person = new_person(categories=[{"category": "dibao", "valid_from": "2025-03-01"}],
+                        contacts=[{"kind": "guardian", "name": "陈大文", "relation": "儿子", "phone": "13900001111"}])
+    services.person_update(by=jiangcheng, person=person, data={"address": "新址5号"})
+    page = page_client(jiangcheng).get(f"/people/{person.pk}/").content.decode()
+    assert "低保" in page and "陈大文" in page and "139****1111" in page
+    assert "新址5号" in page and "北门路1号" in page  # history shows before and after
+    assert make_id(seq="101") not in page and person.id_number_masked in page
+
+
+def test_reveal_in_the_console_shows_full_values_and_is_audited(jiangcheng, new_person):
+    person = new_person()
+    got = page_client(jiangcheng).post(f"/people/{person.pk}/reveal/", {"reason": "核实"})
+    assert make_id(seq="101") in got.content.decode()
+    assert history_for(person).filter(action="reveal").count() == 1
+
+
+def test_new_person_form_shows_field_errors(jiangcheng):
+    got = page_client(jiangcheng).post("/people/new/", {"name": "张三", "id_number": "441702195001011230",
+                                                        "division_code": "441702001001", "living_situation": "alone"})
+    assert got.status_code == 200 and "校验位错误" in got.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_new_person_form_registers(jiangcheng):
+    got = page_client(jiangcheng).post("/people/new/", {"name": "张三", "id_number": make_id(),
+                                                        "division_code": "441702001001", "living_situation": "alone",
+                                                        "categories": ["tekun"]})
+    person = Person.objects.get()
+    assert got.url == f"/people/{person.pk}/"
+    assert person.categories.get().category == "tekun"
+
+
+def test_likely_duplicates_by_name_birth_township_and_phone(jiangcheng, new_person):
+    a = new_person(name="梁亚妹", id_number=make_id(birth="19400505", seq="112"), phone="13811112222")
+    b = new_person(name="梁亚妹", id_number=make_id(region="441781", birth="19400505", seq="114"),
+                   division_code="441702001002")
+    c = new_person(name="何二", phone="13811112222")
+    groups = selectors.likely_duplicates(jiangcheng)
+    found = [{p.pk for p in g["people"]} for g in groups]
+    assert {a.pk, b.pk} in found and {a.pk, c.pk} in found
+
+
+def test_merge_moves_categories_and_keeps_both_histories(jiangcheng, new_person):
+    keep = new_person(name="梁亚妹")
+    other = new_person(name="梁亚妹", categories=[{"category": "veteran", "valid_from": "2020-01-01"}])
+    services.person_merge(by=make_user(Role.COUNTY_STAFF, "441702"), keep=keep, merge=other)
+    other.refresh_from_db()
+    assert other.status == "merged" and other.merged_into_id == keep.pk
+    assert PersonCategory.objects.get(category="veteran").person_id == keep.pk
+    assert history_for(other).exists() and history_for(keep).filter(changes__has_key="merged_from").exists()
+    page = page_client(jiangcheng).get(f"/people/{keep.pk}/").content.decode()
+    assert "merged_from" in page
+
+
+def test_community_workers_cannot_merge(new_person, divisions):
+    a, b = new_person(), new_person()
+    worker = make_user(Role.COMMUNITY_WORKER, "441702001001")
+    got = page_client(worker).post("/people/merge/", {"keep": a.pk, "merge": b.pk})
+    assert got.status_code == 403
+
+
+def test_seed_demo_is_realistic_deterministic_and_idempotent(divisions):
+    out = io.StringIO()
+    call_command("seed_demo", "--people", "2000", "--seed", "7", stdout=out)
+    call_command("seed_demo", "--people", "2000", "--seed", "7", stdout=out)
+    assert Person.objects.count() == 2000 and "未重复生成" in out.getvalue()
+    today = dt.date.today()
+    for p in Person.objects.all()[:300]:
+        from yanglao.core import crypto
+
+        parsed = parse_id_number(crypto.decrypt(p.id_number_enc))
+        assert parsed.birth_date == p.birth_date and parsed.sex == p.sex
+        assert 60 <= p.age_on(today) <= 105
+        assert p.division_code.startswith("4417") and len(p.division_code) == 12
+    assert PersonCategory.objects.filter(category="dibao").count() > 20
+    names = list(Person.objects.order_by("pk").values_list("name", flat=True)[:5])
+    Person.objects.all().delete()
+    call_command("seed_demo", "--people", "5", "--seed", "7", stdout=out)
+    assert list(Person.objects.order_by("pk").values_list("name", flat=True)) == names
+
+
+def test_division_browser_counts_people(city_admin, new_person):
+    new_person()
+    new_person(division_code="441702002001")
+    page = page_client(city_admin).get("/divisions/441702/").content.decode()
+    assert "在册老年人" in page
+    from yanglao.people.selectors import count_by_division
+
+    assert count_by_division(["441702001", "441702002"], city_admin) == {"441702001": 1, "441702002": 1}

@@ -1,0 +1,176 @@
+"""People API: /api/v1/people/ — list, create, read, update; reveal as a separate audited action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.errors import Forbidden
+
+from . import selectors, services
+from .choices import Category, ContactKind, LivingSituation, Status
+from .models import Contact, Person, PersonCategory
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="get_category_display", read_only=True)
+
+    class Meta:
+        model = PersonCategory
+        fields = ["id", "category", "category_name", "valid_from", "valid_to", "document_no", "issuing_unit",
+                  "disability_grade"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "kind", "name", "relation", "phone"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """ID number and phones are always masked here; see POST /people/{id}/reveal/."""
+
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+    age = serializers.SerializerMethodField()
+    living_situation_name = serializers.CharField(source="get_living_situation_display", read_only=True)
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    categories = serializers.SerializerMethodField()
+    contacts = ContactSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_number", "sex", "birth_date", "age", "phone", "division_code",
+                  "hukou_division_code", "address", "living_situation", "living_situation_name", "status",
+                  "status_name", "status_date", "categories", "contacts", "consent_at", "version", "updated_at"]
+
+    def get_age(self, obj: Person) -> int:
+        return obj.age_on(timezone.localdate())
+
+    def get_categories(self, obj: Person) -> list[dict[str, Any]]:
+        return CategorySerializer(selectors.current_categories(obj), many=True).data  # type: ignore[return-value]
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    valid_from = serializers.DateField(required=False)
+    document_no = serializers.CharField(required=False, allow_blank=True)
+    issuing_unit = serializers.CharField(required=False, allow_blank=True)
+    disability_grade = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ContactInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactKind.choices, default="emergency")
+    name = serializers.CharField()
+    relation = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+
+
+class PersonCreateSerializer(serializers.Serializer):
+    id_number = serializers.CharField(help_text="18位身份证号码（15位旧号自动转换）")
+    name = serializers.CharField()
+    division_code = serializers.CharField(help_text="居住社区12位区划代码")
+    phone = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    living_situation = serializers.ChoiceField(choices=LivingSituation.choices)
+    hukou_division_code = serializers.CharField(required=False, allow_blank=True)
+    categories = CategoryInputSerializer(many=True, required=False)
+    contacts = ContactInputSerializer(many=True, required=False)
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    living_situation = serializers.ChoiceField(choices=LivingSituation.choices, required=False)
+    division_code = serializers.CharField(required=False)
+    hukou_division_code = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=[Status.ACTIVE, Status.MOVED_AWAY, Status.DECEASED], required=False)
+    status_date = serializers.DateField(required=False, allow_null=True)
+    consent_at = serializers.DateField(required=False, allow_null=True)
+    consent_by = serializers.CharField(required=False, allow_blank=True)
+    consent_document = serializers.CharField(required=False, allow_blank=True)
+
+
+FILTERS = [
+    OpenApiParameter("division", str, description="区划代码前缀（县6位/乡镇9位/社区12位）"),
+    OpenApiParameter("division_code", str, description="同 division"),
+    OpenApiParameter("category", str, enum=Category.values, description="当前有效的人员类别"),
+    OpenApiParameter("age_min", int),
+    OpenApiParameter("age_max", int),
+    OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("living_situation", str, enum=LivingSituation.values),
+    OpenApiParameter("q", str, description="姓名、完整身份证号码、身份证后四位+姓名、电话"),
+]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PersonSerializer
+
+    def get_queryset(self) -> Any:
+        p = self.request.query_params
+        filters = {
+            "q": p.get("q"),
+            "division": p.get("division") or p.get("division_code"),
+            "category": p.get("category"),
+            "age_min": _int(p.get("age_min")),
+            "age_max": _int(p.get("age_max")),
+            "status": p.get("status"),
+            "living_situation": p.get("living_situation"),
+        }
+        qs = selectors.search_people(self.request.user, filters) if self.action == "list" else selectors.people_for(
+            self.request.user
+        )
+        return qs.order_by("-pk").prefetch_related(
+            Prefetch("categories", queryset=PersonCategory.objects.order_by("valid_from")), "contacts"
+        )
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.can("people.view"):
+            raise Forbidden()
+
+    @extend_schema(parameters=FILTERS)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        person = self.get_object()
+        audit_sensitive_view(person, fields=["id_number(masked)", "phone(masked)", "categories"])
+        return Response(self.get_serializer(person).data)
+
+    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    def create(self, request: Request) -> Response:
+        form = PersonCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        person = services.person_create(by=request.user, data=dict(form.validated_data))
+        return Response(PersonSerializer(self.get_queryset().get(pk=person.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PersonUpdateSerializer, responses={200: PersonSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        form = PersonUpdateSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        services.person_update(by=request.user, person=person, data=dict(form.validated_data))
+        return Response(PersonSerializer(self.get_queryset().get(pk=person.pk)).data)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """The full ID number and phones. Recorded in the audit log."""
+        return Response(services.person_reveal(by=request.user, person=self.get_object(),
+                                               reason=str(request.data.get("reason", ""))))

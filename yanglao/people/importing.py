@@ -1,0 +1,358 @@
+"""Importing people from spreadsheets as offices produce them, set-based.
+
+1. Read the file (xlsx/xls/csv, UTF-8 or GB18030, title rows above the header) — core.tabular.
+2. Validate every row with the same rules as the API (validation.clean_person); record each
+   rejected row with its row number, column and reason; report progress on the job.
+3. Valid rows go into a staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING` per
+   target table moves them into the registry, so importing the same file twice changes nothing
+   and a crashed job can be re-run. "All or nothing" imports nothing when any row is rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from yanglao.core.audit import AuditActor, audit_bulk, audit_context, record
+from yanglao.core.crypto import Sealer
+from yanglao.core.errors import ValidationFailed
+from yanglao.core.idnumber import mask_id_number, mask_phone
+from yanglao.core.models import AuditAction, User
+from yanglao.core.tabular import TableError, read_table
+
+from .choices import Category, LivingSituation
+from .models import ImportJob, ImportRowError, ImportStatus, Person
+from .services import ID_PURPOSE, PHONE_PURPOSE, community_codes
+from .validation import PersonInput, clean_person
+
+# Template columns: field → header. Required headers are marked * in the template.
+COLUMNS: list[tuple[str, str, bool, str]] = [
+    ("name", "姓名", True, "张三"),
+    ("id_number", "身份证号码", True, "44170219500101123X（请设置为文本格式）"),
+    ("sex", "性别", False, "男/女（可不填，以身份证号码为准）"),
+    ("birth_date", "出生日期", False, "1950-01-01（可不填，以身份证号码为准）"),
+    ("phone", "联系电话", False, "13800001234 或 0662-3123456"),
+    ("division_code", "居住社区代码", True, "441702001001（12位村（社区）区划代码）"),
+    ("hukou_division_code", "户籍地区划代码", False, "441702（可不填，默认取身份证前6位）"),
+    ("address", "居住地址", False, "江城区北门路1号"),
+    ("living_situation", "居住状况", True, "、".join(map(str, LivingSituation.labels))),
+    ("categories", "人员类别", False, "多个用顿号分隔：" + "、".join(map(str, Category.labels))),
+    ("category_valid_from", "类别起始日期", False, "2024-01-01"),
+    ("document_no", "证明文件编号", False, "阳民〔2024〕12号"),
+    ("issuing_unit", "认定单位", False, "江城区民政局"),
+    ("disability_grade", "残疾等级", False, "一级/二级（重度残疾必填）"),
+    ("contact_name", "紧急联系人", False, "李四"),
+    ("contact_relation", "与本人关系", False, "儿子"),
+    ("contact_phone", "紧急联系人电话", False, "13900001234"),
+]
+HEADER_OF = {f: h for f, h, _r, _e in COLUMNS}
+FIELD_OF = {h: f for f, h, _r, _e in COLUMNS}
+REQUIRED = [h for _f, h, r, _e in COLUMNS if r]
+ALIASES = {
+    "身份证号": "身份证号码", "公民身份号码": "身份证号码", "身份证": "身份证号码", "证件号码": "身份证号码",
+    "电话": "联系电话", "手机": "联系电话", "手机号码": "联系电话", "联系方式": "联系电话",
+    "社区代码": "居住社区代码", "村（社区）代码": "居住社区代码", "村(社区)代码": "居住社区代码", "区划代码": "居住社区代码",
+    "户籍地": "户籍地区划代码", "住址": "居住地址", "地址": "居住地址", "家庭住址": "居住地址",
+    "居住情况": "居住状况", "类别": "人员类别", "人员类型": "人员类别", "老人姓名": "姓名",
+}
+PROGRESS_EVERY = 5000
+BATCH = 5000
+
+
+def template_workbook() -> bytes:
+    """The downloadable template (下载模板): headers, an example row, and notes."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "老年人信息"
+    ws.append([f"{h}*" if r else h for _f, h, r, _e in COLUMNS])
+    ws.append([e for _f, _h, _r, e in COLUMNS])
+    bold = Font(bold=True)
+    for i, (_f, _h, required, _e) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True, color="C00000" if required else "000000")
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        ws.cell(row=2, column=i).font = Font(italic=True, color="808080")
+        ws.column_dimensions[cell.column_letter].width = max(12, len(_h) * 2 + 4)
+        ws.cell(row=2, column=i).number_format = "@"
+    for row in range(3, 1003):
+        ws.cell(row=row, column=2).number_format = "@"  # ID numbers as text: keeps the trailing X
+    notes = wb.create_sheet("填写说明")
+    notes.append(["说明"])
+    notes["A1"].font = bold
+    for line in [
+        "1. 带 * 的列必填；第2行为示例，导入前请删除。",
+        "2. 身份证号码列须为文本格式，否则Excel会丢失末位X或变为科学计数法。",
+        "3. 居住社区代码为国家统计局12位村（社区）区划代码，只能导入本辖区的人员。",
+        "4. 同一身份证号码已登记的人员将跳过，重复导入同一文件不会产生重复档案。",
+        "5. 可选择“仅导入正确的行”或“全部正确才导入”。",
+    ]:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 80
+    notes["A2"].alignment = Alignment(wrap_text=True)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def import_create(*, by: User, filename: str, content: bytes, all_or_nothing: bool) -> ImportJob:
+    """Store the upload and queue the job (the job row and the task are committed together)."""
+    if not by.can("people.import"):
+        from yanglao.core.errors import Forbidden
+
+        raise Forbidden()
+    if not by.scope_prefix:
+        raise ValidationFailed("您的账户没有管辖区划，不能导入")
+    ext = os.path.splitext(filename)[1].lower()
+    if ext not in (".xlsx", ".xls", ".csv", ".txt"):
+        raise ValidationFailed("请上传 .xlsx、.xls 或 .csv 文件", details={"file": f"不支持的文件类型：{ext or filename}"})
+    path = default_storage.save(f"imports/{uuid.uuid4().hex}{ext}", ContentFile(content))
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=by,
+            division_code=by.scope_prefix,
+            filename=filename[:200],
+            file_path=path,
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            all_or_nothing=all_or_nothing,
+        )
+        from .tasks import run_import
+
+        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def _job_actor(job: ImportJob) -> AuditActor:
+    user = job.created_by
+    if user is None:
+        return AuditActor(user_id=None, username="cli:import_people")
+    return AuditActor(user_id=user.pk, username=user.username, role=user.role)
+
+
+def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
+    """Validate and import. Safe to run again: a finished job is left alone; a crashed one redoes
+    its work, and rows already imported are not imported twice."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status in (ImportStatus.DONE, ImportStatus.REJECTED):
+        return job
+    today = today or timezone.localdate()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0,
+                                               valid_rows=0, error_rows=0, message="")
+    ImportRowError.objects.filter(job=job).delete()
+    with audit_context(actor=_job_actor(job)):
+        try:
+            with default_storage.open(job.file_path, "rb") as fh:
+                content = fh.read()
+            result = _validate_and_stage(job, content, today)
+        except TableError as exc:
+            return _finish(job, ImportStatus.FAILED, message=str(exc))
+        valid, errors, total = result
+        if job.all_or_nothing and errors:
+            return _finish(job, ImportStatus.REJECTED, total=total, valid=valid, errors=errors,
+                           message=f"共 {total} 条，{errors} 条有错误，按“全部正确才导入”未导入任何数据")
+        created, existing = _insert_staged(job)
+        audit_bulk(Person, operation="import", count=created, division_code=job.division_code,
+                   params={"job": job.pk, "file": job.filename, "rows": total, "rejected": errors,
+                           "existing": existing, "all_or_nothing": job.all_or_nothing})
+        return _finish(job, ImportStatus.DONE, total=total, valid=valid, errors=errors, created=created,
+                       existing=existing,
+                       message=f"共 {total} 条，成功 {created} 条，已登记跳过 {existing} 条，错误 {errors} 条")
+
+
+def _finish(job: ImportJob, status: str, *, total: int = 0, valid: int = 0, errors: int = 0, created: int = 0,
+            existing: int = 0, message: str = "") -> ImportJob:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, total_rows=total, processed_rows=total, valid_rows=valid, error_rows=errors,
+        created_people=created, existing_people=existing, message=message, finished_at=timezone.now(),
+    )
+    job.refresh_from_db()
+    return job
+
+
+# --- validation into a staging table --------------------------------------------------------
+STAGE = "people_import_stage"
+STAGE_COLUMNS = [
+    "job_id", "row_no", "name", "id_enc", "id_hash", "id_masked", "id_last4", "from15", "birth_date", "sex",
+    "hukou", "division_code", "address", "phone_enc", "phone_hash", "phone_masked", "living",
+    "categories", "contact",
+]
+
+
+def _stage_rows(clean_rows: Iterable[tuple[int, PersonInput]], job_id: int, sealer: Sealer) -> Iterator[tuple[Any, ...]]:
+    import json
+
+    for row_no, p in clean_rows:
+        idv = p.id.value
+        phone = p.phone
+        cats = json.dumps(
+            [[c.category, c.valid_from.isoformat(), c.document_no, c.issuing_unit, c.disability_grade] for c in p.categories],
+            ensure_ascii=False,
+        ) if p.categories else ""
+        contact = ""
+        if p.contacts:
+            c = p.contacts[0]
+            contact = json.dumps([c.kind, c.name, c.relation, sealer.encrypt(c.phone), sealer.hash(c.phone, purpose=PHONE_PURPOSE),
+                                  mask_phone(c.phone) if c.phone else ""], ensure_ascii=False)
+        yield (
+            job_id, row_no, p.name, sealer.encrypt(idv), sealer.hash(idv, purpose=ID_PURPOSE), mask_id_number(idv),
+            idv[-4:], p.id.converted_from_15 is not None, p.id.birth_date, p.id.sex, p.hukou_division_code,
+            p.division_code, p.address, sealer.encrypt(phone), sealer.hash(phone, purpose=PHONE_PURPOSE),
+            mask_phone(phone) if phone else "", p.living_situation, cats, contact,
+        )
+
+
+def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int]:
+    table = read_table(content, filename=job.filename, expected_headers=[h for _f, h, _r, _e in COLUMNS], aliases=ALIASES,
+                       min_matches=2)
+    missing = [h for h in table.missing_headers if h in REQUIRED]
+    if missing:
+        table.close()
+        raise TableError(f"缺少必填列：{'、'.join(missing)}（请使用下载的模板，表头在第 {table.header_row or 1} 行）")
+    communities = community_codes()
+    prefix = job.division_code
+    sealer = Sealer()
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
+    seen: dict[str, int] = {}
+    error_batch: list[ImportRowError] = []
+    clean_batch: list[tuple[int, PersonInput]] = []
+    valid = errors = total = 0
+
+    def flush() -> None:
+        if clean_batch:
+            _copy_into_stage(_stage_rows(clean_batch, job.pk, sealer))
+            clean_batch.clear()
+        if error_batch:
+            ImportRowError.objects.bulk_create(error_batch)
+            error_batch.clear()
+
+    for row_no, cells in table:
+        total += 1
+        data = {FIELD_OF[h]: v for h, v in cells.items() if h in FIELD_OF}
+        clean, row_errors = clean_person(data, communities=communities, scope_prefix=prefix, today=today)
+        if clean is not None:
+            first = seen.get(clean.id.value)
+            if first is not None:
+                row_errors = {"id_number": f"与第 {first} 行身份证号码重复"}
+                clean = None
+            else:
+                seen[clean.id.value] = row_no
+        if clean is None:
+            errors += 1
+            for fld, reason in row_errors.items():
+                header = HEADER_OF.get(fld, fld)
+                col = table.column_of(header)
+                raw = data.get(fld, "")
+                shown = mask_id_number(str(raw)) if fld == "id_number" and raw else str(raw or "")[:100]
+                error_batch.append(ImportRowError(job=job, row=row_no, column=f"{col} {header}".strip(), reason=reason[:300],
+                                                  value=shown))
+        else:
+            valid += 1
+            clean_batch.append((row_no, clean))
+        if total % BATCH == 0:
+            flush()
+        if total % PROGRESS_EVERY == 0:
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, valid_rows=valid, error_rows=errors)
+    flush()
+    return valid, errors, total
+
+
+def _copy_into_stage(rows: Iterator[tuple[Any, ...]]) -> None:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
+            cur.executemany(f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({placeholders})", list(rows))
+
+
+def _insert_staged(job: ImportJob) -> tuple[int, int]:
+    """Move staged rows into the registry: people, then their categories and contacts. Idempotent."""
+    now = timezone.now()
+    source = f"import:{job.pk}"
+    person = Person._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {STAGE} WHERE job_id = %s", [job.pk])
+        staged = cur.fetchone()[0]
+        cur.execute(
+            f"""INSERT INTO {person} (name, id_number_enc, id_number_hash, id_number_masked, id_last4,
+                    id_converted_from_15, birth_date, sex, hukou_division_code, division_code, address,
+                    phone_enc, phone_hash, phone_masked, living_situation, status, consent_by, consent_document,
+                    source, created_at, updated_at, version)
+                SELECT name, id_enc, id_hash, id_masked, id_last4, from15, birth_date, sex, hukou, division_code,
+                    address, phone_enc, phone_hash, phone_masked, living, 'active', '', '', %s, %s, %s, 1
+                FROM {STAGE} WHERE job_id = %s ORDER BY row_no
+                ON CONFLICT (id_number_hash) DO NOTHING""",
+            [source, now, now, job.pk],
+        )
+        created = cur.rowcount
+        _insert_related(cur, job.pk, now)
+        cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
+    return created, staged - created
+
+
+def _insert_related(cur: Any, job_id: int, now: dt.datetime) -> None:
+    """Categories and contacts of the staged rows, for people created by this import only."""
+    import json
+
+    from .models import Contact, PersonCategory
+
+    cur.execute(
+        f"""SELECT p.id, p.division_code, s.categories, s.contact FROM {STAGE} s
+            JOIN {Person._meta.db_table} p ON p.id_number_hash = s.id_hash
+            WHERE s.job_id = %s AND p.source = %s AND (s.categories <> '' OR s.contact <> '')""",
+        [job_id, f"import:{job_id}"],
+    )
+    cat_rows: list[PersonCategory] = []
+    contact_rows: list[Contact] = []
+    for pid, division, cats, contact in cur.fetchall():
+        for code, valid_from, doc, unit, grade in json.loads(cats) if cats else []:
+            cat_rows.append(PersonCategory(person_id=pid, category=code, valid_from=dt.date.fromisoformat(valid_from),
+                                           document_no=doc, issuing_unit=unit, disability_grade=grade,
+                                           division_code=division))
+        if contact:
+            kind, name, relation, enc, h, masked = json.loads(contact)
+            if not Contact.objects.filter(person_id=pid, name=name).exists():
+                contact_rows.append(Contact(person_id=pid, kind=kind, name=name, relation=relation, phone_enc=enc,
+                                            phone_hash=h, phone_masked=masked, division_code=division))
+    PersonCategory.objects.bulk_create(cat_rows, batch_size=2000, ignore_conflicts=True)
+    Contact.objects.bulk_create(contact_rows, batch_size=2000)
+
+
+def error_report_workbook(job: ImportJob) -> bytes:
+    """The rejected rows as .xlsx: 行号 · 列 · 原因 · 内容."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误行")
+    ws.append([f"文件：{job.filename}", "", job.message])
+    ws.append(["行号", "列", "错误原因", "单元格内容"])
+    for err in job.errors.order_by("row", "id").iterator(chunk_size=5000):
+        ws.append([err.row, err.column, err.reason, err.value])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def import_file_now(*, path: str, by: User | None, division_code: str, all_or_nothing: bool) -> ImportJob:
+    """The command-line import: the same job, run in this process."""
+    with open(path, "rb") as fh:
+        content = fh.read()
+    name = os.path.basename(path)
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}{os.path.splitext(name)[1].lower()}", ContentFile(content))
+    job = ImportJob.objects.create(created_by=by, division_code=division_code, filename=name[:200], file_path=stored,
+                                   file_sha256=hashlib.sha256(content).hexdigest(), all_or_nothing=all_or_nothing)
+    record(AuditAction.IMPORT, object_type="people.importjob", object_id=job.pk, object_repr=name,
+           division_code=division_code, extra={"all_or_nothing": all_or_nothing})
+    return run_job(job.pk)

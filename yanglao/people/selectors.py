@@ -1,0 +1,165 @@
+"""Reads of the registry, always scoped to the user. Other modules read people through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from yanglao.core.idnumber import IdNumberError, PhoneError, normalise_phone, parse_id_number
+from yanglao.core.scope import restrict
+from yanglao.core.tabular import clean_text
+
+from .choices import AGE_BANDS, Status
+from .models import Person, PersonCategory
+from .services import id_hash, phone_hash
+
+PAGE_SIZE = 20
+
+
+def people_for(user: Any) -> QuerySet[Person]:
+    return restrict(Person.objects.all(), user)
+
+
+def birth_range_for_age(min_age: int | None, max_age: int | None, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """Birth dates of people aged min_age..max_age (inclusive) on `today`."""
+
+    def years_before(years: int) -> dt.date:
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year - years, day=28)
+
+    latest = years_before(min_age) if min_age is not None else None
+    earliest = years_before(max_age + 1) + dt.timedelta(days=1) if max_age is not None else None
+    return earliest, latest
+
+
+def with_category(qs: QuerySet[Person], category: str, on: dt.date) -> QuerySet[Person]:
+    valid = PersonCategory.objects.filter(person=OuterRef("pk"), category=category, valid_from__lte=on).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+    )
+    return qs.filter(Exists(valid))
+
+
+ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$|^[0-9]{15}$")
+LAST4_NAME_RE = re.compile(r"^([0-9]{3}[0-9Xx])\s*([\u3400-\u9fff·]{2,30})$|^([\u3400-\u9fff·]{2,30})\s*([0-9]{3}[0-9Xx])$")
+
+
+def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None = None) -> QuerySet[Person]:
+    """The registry search: a free query (name, full ID number, last four digits + name, phone)
+    plus filters (division prefix, category, age band or range, status, living situation)."""
+    today = today or timezone.localdate()
+    qs = people_for(user)
+    q = clean_text(filters.get("q") or "").replace(" ", "")
+    if q:
+        qs = qs.filter(_free_query(q))
+    division = clean_text(filters.get("division") or "")
+    if division:
+        qs = qs.filter(division_code__startswith=division)
+    if filters.get("category"):
+        qs = with_category(qs, filters["category"], today)
+    band = filters.get("age_band")
+    min_age, max_age = filters.get("age_min"), filters.get("age_max")
+    if band in AGE_BANDS:
+        min_age, max_age = AGE_BANDS[band]
+    if min_age is not None or max_age is not None:
+        earliest, latest = birth_range_for_age(min_age, max_age, today)
+        if latest:
+            qs = qs.filter(birth_date__lte=latest)
+        if earliest:
+            qs = qs.filter(birth_date__gte=earliest)
+    status = filters.get("status")
+    if status:
+        qs = qs.filter(status=status)
+    elif not q:
+        qs = qs.exclude(status=Status.MERGED)
+    if filters.get("living_situation"):
+        qs = qs.filter(living_situation=filters["living_situation"])
+    return qs
+
+
+def _free_query(q: str) -> Q:
+    if ID_RE.match(q):
+        try:
+            return Q(id_number_hash=id_hash(parse_id_number(q).value))
+        except IdNumberError:
+            return Q(pk__in=[])
+    m = LAST4_NAME_RE.match(q)
+    if m:
+        last4, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        return Q(id_last4=last4.upper(), name=name)
+    digits = re.sub(r"[\s\-+]", "", q)
+    if digits.isdigit() and len(digits) >= 7:
+        try:
+            return Q(phone_hash=phone_hash(normalise_phone(digits, default_area_code="0662")))
+        except PhoneError:
+            return Q(pk__in=[])
+    return Q(name__startswith=q)
+
+
+@dataclass
+class Page:
+    rows: list[Person]
+    next_after: int | None
+    has_previous: bool
+
+
+def keyset_page(qs: QuerySet[Person], *, after: int | None, size: int = PAGE_SIZE) -> Page:
+    """Newest first by id; the next page starts after the last id seen. No count on every page."""
+    if after:
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs.order_by("-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows=rows, next_after=rows[-1].pk if more and rows else None, has_previous=bool(after))
+
+
+def current_categories(person: Person, on: dt.date | None = None) -> list[PersonCategory]:
+    on = on or timezone.localdate()
+    return [c for c in person.categories.all() if c.valid_on(on)]
+
+
+def likely_duplicates(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Groups of active records that may be one person: same name and birth date in the same
+    township, or the same phone number."""
+    qs = people_for(user).exclude(status=Status.MERGED)
+    by_name = (
+        qs.annotate(township=Substr("division_code", 1, 9))
+        .values("name", "birth_date", "township")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("township", "name")[:limit]
+    )
+    groups: list[dict[str, Any]] = []
+    for g in by_name:
+        people = list(qs.filter(name=g["name"], birth_date=g["birth_date"], division_code__startswith=g["township"]))
+        groups.append({"reason": "同一乡镇（街道）内姓名和出生日期相同", "people": people})
+    by_phone = (
+        qs.exclude(phone_hash="").values("phone_hash").annotate(n=Count("id")).filter(n__gt=1).order_by("phone_hash")[:limit]
+    )
+    for g in by_phone:
+        people = list(qs.filter(phone_hash=g["phone_hash"]))
+        groups.append({"reason": "联系电话相同", "people": people})
+    return groups
+
+
+def count_by_division(codes: list[str], user: Any) -> dict[str, int]:
+    """Active older people per division (for the division browser)."""
+    if not codes:
+        return {}
+    n = len(codes[0])
+    rows = (
+        people_for(user)
+        .filter(status=Status.ACTIVE)
+        .filter(Q(*[Q(division_code__startswith=c) for c in codes], _connector=Q.OR))
+        .annotate(prefix=Substr("division_code", 1, n))
+        .values("prefix")
+        .annotate(n=Count("id"))
+    )
+    return {r["prefix"]: r["n"] for r in rows}

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.person_list, name="list"),
+    path("new/", views.person_create, name="create"),
+    path("export/", views.person_export, name="export"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("merge/", views.merge, name="merge"),
+    path("import/", views.import_page, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("<int:pk>/", views.person_detail, name="detail"),
+    path("<int:pk>/reveal/", views.person_reveal, name="reveal"),
+]

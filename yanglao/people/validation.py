@@ -1,0 +1,251 @@
+"""Checking one person's data, the same way for the API, the pages and every row of an import.
+
+Errors are keyed by field name; the import maps them to its Chinese column headers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from yanglao.core.idnumber import IdNumber, IdNumberError, PhoneError, normalise_phone, parse_id_number
+from yanglao.core.tabular import CellError, cell_to_date, cell_to_id_text, clean_name, clean_text
+
+from .choices import Category, LivingSituation, Sex
+
+MIN_AGE = 60
+NAME_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•A-Za-z]{2,30}$")
+
+LIVING_BY_LABEL = {str(label): value for value, label in LivingSituation.choices} | {
+    v: v for v in LivingSituation.values
+}
+LIVING_BY_LABEL |= {"独居老人": "alone", "空巢老人": "empty_nest", "留守老人": "left_behind", "与子女共同居住": "with_children",
+                    "子女同住": "with_children", "机构": "institution", "养老机构": "institution"}
+CATEGORY_BY_LABEL = {str(label): value for value, label in Category.choices} | {v: v for v in Category.values}
+CATEGORY_BY_LABEL |= {"特困": "tekun", "特困人员": "tekun", "五保": "tekun", "低保户": "dibao", "低保对象": "dibao",
+                      "低边": "dibao_edge", "计生特殊家庭": "family_planning_special", "失独": "family_planning_special",
+                      "重残": "severe_disability", "优抚对象": "veteran", "退役军人": "veteran"}
+GRADE_BY_LABEL = {"1": 1, "2": 2, "一级": 1, "二级": 2, "一": 1, "二": 2, "1级": 1, "2级": 2}
+SPLIT_RE = re.compile(r"[、,，;；/\s]+")
+
+
+@dataclass
+class CategoryInput:
+    category: str
+    valid_from: dt.date
+    document_no: str = ""
+    issuing_unit: str = ""
+    disability_grade: int | None = None
+
+
+@dataclass
+class ContactInput:
+    kind: str
+    name: str
+    relation: str = ""
+    phone: str = ""
+
+
+@dataclass
+class PersonInput:
+    name: str
+    id: IdNumber
+    division_code: str
+    living_situation: str
+    phone: str = ""
+    hukou_division_code: str = ""
+    address: str = ""
+    categories: list[CategoryInput] = field(default_factory=list)
+    contacts: list[ContactInput] = field(default_factory=list)
+
+
+def check_id_number(raw: Any, *, today: dt.date) -> tuple[IdNumber | None, str | None]:
+    text, problem = cell_to_id_text(raw)
+    if problem:
+        return None, problem
+    if not text:
+        return None, "必填"
+    try:
+        parsed = parse_id_number(text, today=today)
+    except IdNumberError as exc:
+        return None, exc.message
+    age = parsed.age_on(today)
+    if age < MIN_AGE:
+        return None, f"年龄 {age} 岁，未满 {MIN_AGE} 周岁，不属于老年人登记范围"
+    return parsed, None
+
+
+def check_division(raw: Any, *, communities: Collection[str], scope_prefix: str | None, required: bool) -> tuple[str, str | None]:
+    code = clean_text(raw).replace(" ", "")
+    if code.endswith(".0"):
+        code = code[:-2]
+    if not code:
+        return "", "必填" if required else None
+    if not code.isdigit() or len(code) != 12:
+        return code, "应为12位村（社区）区划代码"
+    if code not in communities:
+        return code, f"区划代码 {code} 不存在（国家统计局2023年区划代码）"
+    if scope_prefix is not None and not code.startswith(scope_prefix):
+        return code, f"区划代码 {code} 不在您的管辖范围内"
+    return code, None
+
+
+def clean_person(
+    data: Mapping[str, Any],
+    *,
+    communities: Collection[str],
+    scope_prefix: str | None,
+    today: dt.date,
+    partial: bool = False,
+) -> tuple[PersonInput | None, dict[str, str]]:
+    """Validate one person's fields. Returns (clean input, {}) or (None, {field: reason})."""
+    errors: dict[str, str] = {}
+
+    name = clean_name(data.get("name", ""))
+    if not name:
+        errors["name"] = "必填"
+    elif not NAME_RE.match(name):
+        errors["name"] = "姓名应为2–30个汉字（少数民族姓名可含“·”）"
+
+    parsed, problem = check_id_number(data.get("id_number", ""), today=today)
+    if problem:
+        errors["id_number"] = problem
+
+    division_code, problem = check_division(
+        data.get("division_code", ""), communities=communities, scope_prefix=scope_prefix, required=True
+    )
+    if problem:
+        errors["division_code"] = problem
+
+    hukou = clean_text(data.get("hukou_division_code", "")).replace(" ", "")
+    if hukou.endswith(".0"):
+        hukou = hukou[:-2]
+    if hukou and (not hukou.isdigit() or len(hukou) not in (6, 9, 12)):
+        errors["hukou_division_code"] = "户籍地区划代码应为6、9或12位数字"
+
+    living_raw = clean_text(data.get("living_situation", ""))
+    living = LIVING_BY_LABEL.get(living_raw.replace(" ", ""))
+    if not living_raw:
+        errors["living_situation"] = "必填"
+    elif living is None:
+        errors["living_situation"] = f"“{living_raw}”不是有效的居住状况（可选：{'、'.join(map(str, LivingSituation.labels))}）"
+
+    phone = ""
+    raw_phone = data.get("phone", "")
+    if raw_phone not in (None, ""):
+        try:
+            phone = normalise_phone(raw_phone, default_area_code="0662")
+        except PhoneError as exc:
+            errors["phone"] = str(exc)
+
+    if parsed is not None:
+        birth_raw = data.get("birth_date")
+        if birth_raw not in (None, ""):
+            try:
+                if cell_to_date(birth_raw) != parsed.birth_date:
+                    errors["birth_date"] = "出生日期与身份证号码不一致"
+            except CellError as exc:
+                errors["birth_date"] = str(exc)
+        sex_raw = clean_text(data.get("sex", ""))
+        if sex_raw:
+            sex = {"男": Sex.MALE, "女": Sex.FEMALE, "M": Sex.MALE, "F": Sex.FEMALE}.get(sex_raw.upper())
+            if sex is None:
+                errors["sex"] = "性别应为“男”或“女”"
+            elif sex != parsed.sex:
+                errors["sex"] = "性别与身份证号码不一致"
+
+    categories = _clean_categories(data, errors, today=today)
+    contacts = _clean_contacts(data, errors)
+
+    if errors or parsed is None or living is None:
+        return None, errors
+    return (
+        PersonInput(
+            name=name,
+            id=parsed,
+            division_code=division_code,
+            living_situation=living,
+            phone=phone,
+            hukou_division_code=hukou or parsed.region_code,
+            address=clean_text(data.get("address", ""))[:200],
+            categories=categories,
+            contacts=contacts,
+        ),
+        {},
+    )
+
+
+def _clean_categories(data: Mapping[str, Any], errors: dict[str, str], *, today: dt.date) -> list[CategoryInput]:
+    raw = data.get("categories", "")
+    if isinstance(raw, list):
+        items = raw
+    else:
+        text = clean_text(raw)
+        items = [{"category": part} for part in SPLIT_RE.split(text) if part] if text else []
+    if not items:
+        return []
+    shared_from = data.get("category_valid_from")
+    shared_doc = clean_text(data.get("document_no", ""))
+    shared_unit = clean_text(data.get("issuing_unit", ""))
+    shared_grade = clean_text(data.get("disability_grade", ""))
+    out: list[CategoryInput] = []
+    for item in items:
+        label = clean_text(item.get("category", ""))
+        code = CATEGORY_BY_LABEL.get(label)
+        if code is None:
+            errors["categories"] = f"“{label}”不是有效的人员类别（可选：{'、'.join(map(str, Category.labels))}）"
+            continue
+        valid_from_raw = item.get("valid_from", shared_from)
+        try:
+            valid_from = cell_to_date(valid_from_raw) if valid_from_raw not in (None, "") else today.replace(day=1)
+        except CellError as exc:
+            errors["category_valid_from"] = str(exc)
+            continue
+        if valid_from > today:
+            errors["category_valid_from"] = "类别起始日期不能晚于今天"
+            continue
+        grade_raw = clean_text(item.get("disability_grade", shared_grade))
+        grade = GRADE_BY_LABEL.get(grade_raw) if grade_raw else None
+        if code == Category.SEVERE_DISABILITY and grade is None:
+            errors["disability_grade"] = "重度残疾须填写残疾等级（一级或二级）"
+            continue
+        out.append(
+            CategoryInput(
+                category=code,
+                valid_from=valid_from,
+                document_no=clean_text(item.get("document_no", shared_doc))[:64],
+                issuing_unit=clean_text(item.get("issuing_unit", shared_unit))[:64],
+                disability_grade=grade if code == Category.SEVERE_DISABILITY else None,
+            )
+        )
+    return out
+
+
+def _clean_contacts(data: Mapping[str, Any], errors: dict[str, str]) -> list[ContactInput]:
+    contacts: list[ContactInput] = []
+    raw = data.get("contacts")
+    items = raw if isinstance(raw, list) else []
+    if not items and clean_text(data.get("contact_name", "")):
+        items = [{"kind": "emergency", "name": data.get("contact_name"), "phone": data.get("contact_phone", ""),
+                  "relation": data.get("contact_relation", "")}]
+    for item in items:
+        name = clean_name(item.get("name", ""))
+        if not name:
+            errors["contact_name"] = "联系人姓名必填"
+            continue
+        phone = ""
+        if item.get("phone") not in (None, ""):
+            try:
+                phone = normalise_phone(item["phone"], default_area_code="0662")
+            except PhoneError as exc:
+                errors["contact_phone"] = str(exc)
+                continue
+        kind = item.get("kind", "emergency")
+        if kind not in ("guardian", "emergency"):
+            errors["contacts"] = "联系人类型应为 guardian（监护人）或 emergency（紧急联系人）"
+            continue
+        contacts.append(ContactInput(kind=kind, name=name, relation=clean_text(item.get("relation", ""))[:16], phone=phone))
+    return contacts

@@ -1,0 +1,198 @@
+"""Registry pages: search list, person record, new person, import, export, duplicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from yanglao.core.audit import audit_sensitive_view, history_for
+from yanglao.core.errors import DomainError
+from yanglao.core.models import AuditEntry, Division, DivisionLevel
+from yanglao.core.scope import get_scoped_or_404, restrict
+from yanglao.core.views import capability_required
+
+from . import exporting, importing, selectors, services
+from .choices import AgeBand, Category, LivingSituation, Status
+from .models import ImportJob, Person, PersonCategory
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("姓名/身份证/电话"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("姓名、身份证号、后四位+姓名、电话")}))
+    division = forms.CharField(label=_("区划代码"), required=False, widget=forms.TextInput(attrs={"placeholder": "441702001"}))
+    category = forms.ChoiceField(label=_("人员类别"), required=False, choices=[("", _("全部"))] + list(Category.choices))
+    age_band = forms.ChoiceField(label=_("年龄段"), required=False, choices=[("", _("全部"))] + list(AgeBand.choices))
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
+    living_situation = forms.ChoiceField(label=_("居住状况"), required=False,
+                                         choices=[("", _("全部"))] + list(LivingSituation.choices))
+
+
+class PersonForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=32)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=20)
+    phone = forms.CharField(label=_("联系电话"), required=False)
+    division_code = forms.CharField(label=_("居住社区代码"), max_length=12, help_text=_("12位村（社区）区划代码"))
+    address = forms.CharField(label=_("居住地址"), required=False)
+    living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
+    categories = forms.MultipleChoiceField(label=_("人员类别"), required=False, choices=Category.choices,
+                                           widget=forms.CheckboxSelectMultiple)
+    disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=[("", "—"), ("1", "一级"), ("2", "二级")])
+    contact_name = forms.CharField(label=_("紧急联系人"), required=False)
+    contact_relation = forms.CharField(label=_("与本人关系"), required=False)
+    contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("文件（.xlsx / .csv）"))
+    mode = forms.ChoiceField(label=_("导入方式"), choices=[("valid", _("仅导入正确的行，错误行生成报告")),
+                                                       ("all", _("全部正确才导入（有错误则不导入任何数据）"))],
+                             initial="valid", widget=forms.RadioSelect)
+
+
+@capability_required("people.view")
+def person_list(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.search_people(request.user, filters)
+    after = request.GET.get("after")
+    page = selectors.keyset_page(qs, after=int(after) if after and after.isdigit() else None)
+    query = request.GET.copy()
+    query.pop("after", None)
+    base = query.urlencode()
+    next_url = f"?{base}&after={page.next_after}" if page.next_after else None
+    return render(request, "people/list.html", {
+        "form": form, "page": page, "next_url": next_url, "first_url": f"?{base}", "query": base,
+        "today": timezone.localdate(),
+    })
+
+
+@capability_required("people.view")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(
+        Person.objects.prefetch_related(Prefetch("categories", queryset=PersonCategory.objects.order_by("-valid_from")),
+                                        "contacts"),
+        request.user, pk=pk,
+    )
+    audit_sensitive_view(person, fields=["id_number(masked)", "phone(masked)", "categories"])
+    merged_ids = [str(pk)] + [str(m) for m in person.merged_from.values_list("pk", flat=True)]
+    history = AuditEntry.objects.filter(object_type__in=["people.person", "people.personcategory", "people.contact"]).filter(
+        object_id__in=merged_ids + [str(c.pk) for c in person.categories.all()]
+    ).order_by("-at", "-id")[:100] if person.merged_from.exists() else history_for(person)[:100]
+    path = Division.objects.filter(code=person.division_code).first()
+    return render(request, "people/detail.html", {
+        "person": person, "history": history, "division": path,
+        "crumbs": path.path() if path else [], "today": timezone.localdate(),
+        "current": selectors.current_categories(person),
+    })
+
+
+@capability_required("people.reveal")
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    revealed = services.person_reveal(by=request.user, person=person, reason=request.POST.get("reason", ""))
+    return render(request, "people/_revealed.html", {"revealed": revealed})
+
+
+@capability_required("people.change")
+def person_create(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None, initial={"division_code": request.user.scope_prefix or ""})
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["categories"] = [{"category": c, "disability_grade": data.get("disability_grade")} for c in data["categories"]]
+        try:
+            person = services.person_create(by=request.user, data=data)
+        except DomainError as exc:
+            error = exc.message
+            for field, reason in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, reason)
+        else:
+            messages.success(request, _("已登记：%(name)s") % {"name": person.name})
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/form.html", {"form": form, "error": error})
+
+
+@capability_required("people.export")
+def person_export(request: HttpRequest) -> Any:
+    form = SearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    masked = request.GET.get("masked", "1") != "0"
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    try:
+        return exporting.export_people(by=request.user, qs=selectors.search_people(request.user, filters), fmt=fmt,
+                                       masked=masked, filters=filters)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:list")
+
+
+@capability_required("people.import")
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = importing.import_create(by=request.user, filename=upload.name, content=upload.read(),
+                                          all_or_nothing=form.cleaned_data["mode"] == "all")
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("people:import_job", pk=job.pk)
+    jobs = restrict(ImportJob.objects.all(), request.user)[:20]
+    return render(request, "people/import.html", {"form": form, "jobs": jobs})
+
+
+@capability_required("people.import")
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(importing.template_workbook(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename=people-import-template.xlsx"
+    return response
+
+
+@capability_required("people.import")
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_scoped_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_job.html"
+    return render(request, template, {"job": job, "errors": job.errors.all()[:200]})
+
+
+@capability_required("people.import")
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_scoped_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    response = HttpResponse(importing.error_report_workbook(job),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
+    return response
+
+
+@capability_required("people.view")
+def duplicates(request: HttpRequest) -> HttpResponse:
+    return render(request, "people/duplicates.html", {"groups": selectors.likely_duplicates(request.user)})
+
+
+@capability_required("people.merge")
+@require_POST
+def merge(request: HttpRequest) -> HttpResponse:
+    keep = get_scoped_or_404(Person.objects.all(), request.user, pk=request.POST.get("keep"))
+    other = get_scoped_or_404(Person.objects.all(), request.user, pk=request.POST.get("merge"))
+    try:
+        services.person_merge(by=request.user, keep=keep, merge=other)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:duplicates")
+    messages.success(request, _("已将档案 %(b)s 合并到 %(a)s") % {"a": keep.pk, "b": other.pk})
+    return redirect("people:detail", pk=keep.pk)
+
+
+def communities_for(user: Any) -> list[Division]:
+    return list(restrict(Division.objects.filter(level=DivisionLevel.COMMUNITY), user))
