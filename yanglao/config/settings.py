@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "yanglao.core",
     "yanglao.people",
+    "yanglao.assessments",
+    "yanglao.benefits",
+    "yanglao.institutions",
+    "yanglao.admissions",
 ]
 
 MIDDLEWARE = [

@@ -1,16 +1,26 @@
-"""URLs: console pages per module, the API under /api/v1/, its schema under /api/."""
+"""URLs: console pages per module, the API under /api/v1/, its schema under /api/, public pages under /public/."""
+
+from importlib.util import find_spec
 
 from django.urls import include, path
 
 from yanglao.core.api import urls as api_urls
 
+# Each module's pages live under /<module>/ (its urls.py) and its public pages under /public/<module>/
+# (its public_urls.py, no sign-in). A module without them simply has none yet.
+from yanglao.modules import MODULES
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urls.urlpatterns_v1())),
     path("api/", include(api_urls.schema)),
-    path("people/", include("yanglao.people.urls")),
-    path("", include("yanglao.core.urls")),
 ]
+for module in MODULES:
+    if find_spec(f"yanglao.{module}.urls"):
+        urlpatterns.append(path(f"{module}/", include(f"yanglao.{module}.urls")))
+    if find_spec(f"yanglao.{module}.public_urls"):
+        urlpatterns.append(path(f"public/{module}/", include(f"yanglao.{module}.public_urls")))
+urlpatterns.append(path("", include("yanglao.core.urls")))
 
 
 def handler404(request, exception=None):  # type: ignore[no-untyped-def]

@@ -174,3 +174,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """The full ID number and phones. Recorded in the audit log."""
         return Response(services.person_reveal(by=request.user, person=self.get_object(),
                                                reason=str(request.data.get("reason", ""))))
+
+
+def register(router: Any) -> None:
+    router.register("people", PersonViewSet, basename="person")

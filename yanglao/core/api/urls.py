@@ -9,10 +9,17 @@ router.register("divisions", views.DivisionViewSet, basename="division")
 
 
 def register_module_routes() -> None:
-    """Modules' API routes; imported here so the URLconf lists every endpoint in one router."""
-    from yanglao.people.api import PersonViewSet
+    """Each module's api.py may define `register(router)` to add its endpoints to the one router."""
+    import importlib
+    from importlib.util import find_spec
 
-    router.register("people", PersonViewSet, basename="person")
+    from yanglao.modules import MODULES
+
+    for module in MODULES:
+        if find_spec(f"yanglao.{module}.api"):
+            api = importlib.import_module(f"yanglao.{module}.api")
+            if hasattr(api, "register"):
+                api.register(router)
 
 
 register_module_routes()

@@ -1,0 +1,4 @@
+"""The platform's modules, in the order of the policy's capability map. Each is an app under yanglao/;
+its urls.py, public_urls.py and api.register(router) are picked up when present."""
+
+MODULES = ["people", "assessments", "benefits", "institutions", "admissions"]
