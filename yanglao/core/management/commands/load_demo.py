@@ -1,3 +1,5 @@
+import importlib
+from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
@@ -7,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.core.audit import AuditActor, audit_context
 from yanglao.core.demo import DEMO_PASSWORD, create_demo_accounts
+from yanglao.modules import MODULES
 
 
 class Command(BaseCommand):
@@ -24,3 +27,9 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账户：新建 {len(created)} 个，密码均为 {DEMO_PASSWORD}")
         if apps.is_installed("yanglao.people"):
             call_command("seed_demo", people=people, seed=seed, stdout=self.stdout)
+        # Then each module's own demo data (assessments, programmes, institutions, …), in map order.
+        for module in MODULES:
+            if module != "people" and find_spec(f"yanglao.{module}.demo"):
+                loader = importlib.import_module(f"yanglao.{module}.demo")
+                with audit_context(actor=AuditActor(user_id=None, username="cli:load_demo")):
+                    self.stdout.write(loader.load_demo(seed=seed))
