@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
+from yanglao.core.idnumber import check_digit
 from yanglao.core.roles import Role
 from yanglao.core.testing import PASSWORD, api_client, ensure_divisions, make_user
 
@@ -12,6 +15,32 @@ needs_postgres = pytest.mark.skipif(
     "postgresql" not in __import__("django.conf", fromlist=["settings"]).settings.DATABASES["default"]["ENGINE"],
     reason="needs PostgreSQL (row locks, concurrency); set DATABASE_URL to run it",
 )
+
+
+def make_id(region: str = "441702", birth: str = "19500101", seq: str = "123") -> str:
+    first17 = f"{region}{birth}{seq}"
+    return first17 + check_digit(first17)
+
+
+@pytest.fixture
+def new_person(jiangcheng):
+    counter = {"n": 100}
+
+    def create(**overrides):
+        counter["n"] += 1
+        data = {
+            "name": "陈秀英",
+            "id_number": make_id(seq=f"{counter['n']:03d}"),
+            "division_code": "441702001001",
+            "phone": f"13800{counter['n']:06d}",
+            "address": "北门路1号",
+            "living_situation": "alone",
+        } | overrides
+        from yanglao.people.services import person_create
+
+        return person_create(by=overrides.pop("by", jiangcheng), data=data, today=dt.date(2026, 11, 23))
+
+    return create
 
 
 @pytest.fixture

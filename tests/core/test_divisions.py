@@ -57,3 +57,8 @@ def test_unknown_division_prefix_is_refused(db):
 
     with pytest.raises(CommandError, match="区划代码无效"):
         call_command("load_divisions", "--city", "9999")
+
+
+def test_migrations_match_the_models(db):
+    """Every model change has its migration (and generated migrations are deterministic)."""
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

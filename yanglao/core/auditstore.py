@@ -65,6 +65,7 @@ def purge_before(cutoff: dt.datetime) -> int:
                 cur.execute("SET LOCAL yanglao.audit_purge = 'on'")
                 cur.execute(f"DELETE FROM {TABLE} WHERE at < %s", [cutoff])
                 n = cur.rowcount
+                cur.execute("SET LOCAL yanglao.audit_purge = 'off'")  # even inside an enclosing transaction
             else:
                 cur.execute(SQLITE_REMOVE[1])
                 cur.execute(f"DELETE FROM {TABLE} WHERE at < %s", [connection.ops.adapt_datetimefield_value(cutoff)])

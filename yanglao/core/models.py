@@ -129,11 +129,11 @@ class User(AbstractUser):
         verbose_name_plural = _("账户")
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(role__in=[str(r) for r in DIVISION_ROLES]) | models.Q(division__isnull=False),
+                condition=~models.Q(role__in=sorted(str(r) for r in DIVISION_ROLES)) | models.Q(division__isnull=False),
                 name="user_division_role_has_division",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[str(r) for r in ORGANISATION_ROLES])
+                condition=~models.Q(role__in=sorted(str(r) for r in ORGANISATION_ROLES))
                 | models.Q(organisation__isnull=False),
                 name="user_organisation_role_has_organisation",
             ),

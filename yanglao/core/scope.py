@@ -26,7 +26,7 @@ def _scope_q(model: type[models.Model], user: User | AnonymousUser | None) -> mo
     """The filter for `user` on `model`, or None when the user may see nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    division_field: str | None = getattr(model, "scope_division_field", None)
+    division_field: str | tuple[str, ...] | None = getattr(model, "scope_division_field", None)
     organisation_field: str | None = getattr(model, "scope_organisation_field", None)
     if user.role in ORGANISATION_ROLES:
         if organisation_field and user.organisation_id:
@@ -34,7 +34,11 @@ def _scope_q(model: type[models.Model], user: User | AnonymousUser | None) -> mo
         return None
     prefix = user.scope_prefix
     if prefix and division_field:
-        return models.Q(**{f"{division_field}__startswith": prefix})
+        fields = (division_field,) if isinstance(division_field, str) else division_field
+        q = models.Q()
+        for field in fields:  # a record that belongs to two areas is seen from either
+            q |= models.Q(**{f"{field}__startswith": prefix})
+        return q
     return None
 
 

@@ -165,7 +165,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['township_staff', 'community_worker', 'city_admin', 'inspector', 'auditor', 'county_staff', 'assessor']), _negated=True), ('division__isnull', False), _connector='OR'), name='user_division_role_has_division'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['assessor', 'auditor', 'city_admin', 'community_worker', 'county_staff', 'inspector', 'township_staff']), _negated=True), ('division__isnull', False), _connector='OR'), name='user_division_role_has_division'),
         ),
         migrations.AddConstraint(
             model_name='user',

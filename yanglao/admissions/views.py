@@ -1,0 +1,122 @@
+"""Waiting-list pages for staff, and the public queue lookup."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from yanglao.core.errors import DomainError
+from yanglao.core.scope import get_scoped_or_404, restrict
+from yanglao.core.views import capability_required
+from yanglao.institutions.choices import BedStatus
+from yanglao.institutions.models import Bed, Institution
+from yanglao.people.models import Person
+
+from . import services
+from .models import Application, Offer, OfferStatus, PriorityRule
+
+
+class ApplyForm(forms.Form):
+    person = forms.IntegerField(label=_("老年人档案编号"))
+    institution = forms.ModelChoiceField(label=_("申请入住机构"), queryset=Institution.objects.none())
+    dementia_declared = forms.BooleanField(label=_("经诊断患有认知障碍（失智）"), required=False)
+    notes = forms.CharField(label=_("备注"), required=False)
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=_("申请编号"), max_length=20)
+    name_last_char = forms.CharField(label=_("申请人姓名最后一个字"), max_length=2)
+
+
+def _homes() -> object:
+    return Institution.objects.filter(accepts_public_admission=True).order_by("division_code", "name")
+
+
+@capability_required("admissions.view")
+def queue_page(request: HttpRequest) -> HttpResponse:
+    # Public homes of the user's city (their names and queue positions are public; applicants from
+    # outside the user's jurisdiction are shown masked); operators see their own homes.
+    if request.user.scope_prefix:
+        homes = list(_homes().filter(division_code__startswith=request.user.scope_prefix[:4]))
+    else:
+        homes = list(restrict(_homes(), request.user))
+    selected = None
+    inst_id = request.GET.get("institution")
+    if inst_id and inst_id.isdigit():
+        selected = next((h for h in homes if h.pk == int(inst_id)), None)
+    selected = selected or (homes[0] if homes else None)
+    rows, vacant = [], []
+    if selected is not None:
+        visible = set(restrict(Application.objects.filter(institution=selected), request.user).values_list("pk", flat=True))
+        for position, app in enumerate(services.queue(selected), start=1):
+            pending = app.offers.filter(status=OfferStatus.PENDING).select_related("bed").first()
+            rows.append({"app": app, "position": position, "visible": app.pk in visible, "offer": pending})
+        vacant = list(Bed.objects.filter(institution=selected, status=BedStatus.VACANT))
+    return render(request, "admissions/queue.html", {
+        "homes": homes, "selected": selected, "rows": rows, "vacant": vacant,
+        "rules": PriorityRule.objects.all(), "can_offer": request.user.can("admissions.offer"),
+    })
+
+
+@capability_required("admissions.apply")
+def apply_page(request: HttpRequest) -> HttpResponse:
+    form = ApplyForm(request.POST or None, initial={"person": request.GET.get("person")})
+    form.fields["institution"].queryset = _homes()
+    if request.method == "POST" and form.is_valid():
+        person = get_scoped_or_404(Person.objects.all(), request.user, pk=form.cleaned_data["person"])
+        try:
+            app = services.application_create(by=request.user, person=person, institution=form.cleaned_data["institution"],
+                                              dementia_declared=form.cleaned_data["dementia_declared"],
+                                              notes=form.cleaned_data["notes"])
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已受理，申请编号 %(n)s（%(g)s）") % {"n": app.number, "g": app.priority_name})
+            return redirect(f"/admissions/?institution={app.institution_id}")
+    return render(request, "admissions/apply.html", {"form": form})
+
+
+def _act(request: HttpRequest, func, ok: str, institution_id: int) -> HttpResponse:  # type: ignore[no-untyped-def]
+    try:
+        func()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+    return redirect(f"/admissions/?institution={institution_id}")
+
+
+@capability_required("admissions.offer")
+@require_POST
+def offer(request: HttpRequest) -> HttpResponse:
+    app = get_scoped_or_404(Application.objects.select_related("institution"), request.user, pk=request.POST.get("application"))
+    bed = get_scoped_or_404(Bed.objects.all(), request.user, pk=request.POST.get("bed"))
+    return _act(request, lambda: services.offer_bed(by=request.user, application=app, bed=bed), str(_("已安排床位")),
+                app.institution_id)
+
+
+@capability_required("admissions.offer")
+@require_POST
+def respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
+    item = get_scoped_or_404(Offer.objects.select_related("application__institution"), request.user, pk=pk)
+    if answer == "accept":
+        func, ok = (lambda: services.offer_accept(by=request.user, offer=item)), str(_("已办理入住"))
+    else:
+        func, ok = (lambda: services.offer_decline(by=request.user, offer=item, reason=request.POST.get("reason", ""))), str(
+            _("已登记放弃"))
+    return _act(request, func, ok, item.application.institution_id)
+
+
+def public_lookup(request: HttpRequest) -> HttpResponse:
+    """Public: an applicant checks their place in the queue (no sign-in)."""
+    form = LookupForm(request.GET or None)
+    result, searched = None, False
+    if form.is_valid():
+        searched = True
+        result = services.public_lookup(number=form.cleaned_data["number"], name_last_char=form.cleaned_data["name_last_char"])
+    return render(request, "admissions/public_lookup.html", {"form": form, "result": result, "searched": searched,
+                                                             "rules": PriorityRule.objects.all()})

@@ -1,0 +1,301 @@
+"""Assessment pages: list, request, detail with the workflow actions, the home-visit form with a live
+preview, the PDF report, reassessments due, figures, and the MZ/T 039-2013 import. Views decide
+nothing: services and selectors do."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.errors import DomainError
+from yanglao.core.models import Division
+from yanglao.core.scope import get_scoped_or_404
+from yanglao.core.views import capability_required
+from yanglao.people.selectors import people_for
+
+from . import exporting, importing, report, selectors, services
+from .choices import RECORDABLE_STATES, Reason, RequestedVia, Status
+from .forms import ImportForm, RequestForm, ScheduleForm, SearchForm, record_data
+from .models import Assessment
+from .scale import INDICATORS, ITEM_CODES, LEVELS, RISK_EVENTS
+from .scoring import ScoringError, score
+
+PAGE_SIZE = 20
+
+
+def _assessment(request: HttpRequest, pk: int) -> Assessment:
+    return get_scoped_or_404(
+        selectors.assessments_for(request.user).select_related("person", "assessor_1", "assessor_2", "reviewer"),
+        request.user, pk=pk,
+    )
+
+
+def _page(request: HttpRequest, qs: Any) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@capability_required("assessments.view")
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = _page(request, selectors.search_assessments(request.user, filters))
+    return render(request, "assessments/list.html", {"form": form, "page": page, "query": _query_without_page(request)})
+
+
+@capability_required("assessments.request")
+def assessment_new(request: HttpRequest) -> HttpResponse:
+    person_id = request.GET.get("person") or request.POST.get("person") or ""
+    person = get_scoped_or_404(people_for(request.user), request.user, pk=int(person_id) if person_id.isdigit() else 0)
+    has_result = selectors.results_history(person).filter(scale="gbt42195").exists()
+    initial = {"reason": Reason.ON_REQUEST if has_result else Reason.FIRST,
+               "requested_via": RequestedVia.PERSON_FAMILY if has_result else RequestedVia.STAFF}
+    form = RequestForm(request.POST or None, initial=initial)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.assessment_request(
+                by=request.user, person=person, reason=data["reason"], requested_via=data["requested_via"],
+                organisation=data.get("organisation"), note=data.get("note", ""))
+        except DomainError as exc:
+            error = exc.message
+            for field, reason in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, reason)
+        else:
+            messages.success(request, _("已登记评估申请"))
+            return redirect("assessments:detail", pk=assessment.pk)
+    return render(request, "assessments/new.html", {"form": form, "person": person, "error": error,
+                                                    "current": selectors.care_level_for(person.pk)})
+
+
+@capability_required("assessments.view")
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    audit_sensitive_view(assessment, fields=["items", "coma", "diagnoses", "risk_events", "level"])
+    user = request.user
+    context: dict[str, Any] = {
+        "a": assessment,
+        "groups": report.report_context(assessment)["groups"],
+        "risk_events": report.report_context(assessment)["risk_events"],
+        "is_assessor": user.pk in assessment.assessor_ids(),
+        "can_schedule": user.can("assessments.schedule") and assessment.status in (Status.REQUESTED, Status.SCHEDULED),
+        "can_review": user.can("assessments.review") and assessment.status == Status.SUBMITTED
+        and user.pk not in assessment.assessor_ids(),
+        "can_publish": user.can("assessments.review") and assessment.status == Status.APPROVED,
+        "can_cancel": user.can("assessments.request") and assessment.status in (
+            Status.REQUESTED, Status.SCHEDULED, Status.IN_PROGRESS, Status.REJECTED),
+        "can_record": user.pk in assessment.assessor_ids() and assessment.status in RECORDABLE_STATES,
+        "schedule_form": ScheduleForm(division_code=assessment.division_code, initial={
+            "assessor_1": assessment.assessor_1_id, "assessor_2": assessment.assessor_2_id,
+            "scheduled_on": assessment.scheduled_on, "place": assessment.place or assessment.person.address}),
+    }
+    return render(request, "assessments/detail.html", context)
+
+
+@require_POST
+@capability_required("assessments.view")
+def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The workflow buttons of the detail page: schedule, approve, reject, publish, cancel."""
+    assessment = _assessment(request, pk)
+    by = request.user
+    try:
+        if action == "schedule":
+            form = ScheduleForm(request.POST, division_code=assessment.division_code)
+            if not form.is_valid():
+                raise DomainError("派单信息有误：" + "；".join(f"{form.fields[f].label}：{e[0]}"
+                                                        for f, e in form.errors.items() if f in form.fields))
+            services.assessment_schedule(by=by, assessment=assessment, **form.cleaned_data)
+            messages.success(request, _("已派单"))
+        elif action == "approve":
+            services.assessment_approve(by=by, assessment=assessment)
+            messages.success(request, _("已审核通过，能力等级已生效"))
+        elif action == "reject":
+            services.assessment_reject(by=by, assessment=assessment, reason=request.POST.get("reason", ""))
+            messages.success(request, _("已退回评估员"))
+        elif action == "publish":
+            services.assessment_publish(by=by, assessment=assessment)
+            messages.success(request, _("已公布评估结果"))
+        elif action == "cancel":
+            services.assessment_cancel(by=by, assessment=assessment, reason=request.POST.get("reason", ""))
+            messages.success(request, _("已取消"))
+        else:
+            messages.error(request, _("未知操作"))
+    except DomainError as exc:
+        details = "；".join(f"{k}：{v}" for k, v in (exc.details or {}).items()) if isinstance(exc.details, dict) else ""
+        messages.error(request, exc.message + (f"（{details}）" if details and exc.status == 400 else ""))
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+def _form_context(assessment: Assessment, values: dict[str, Any]) -> dict[str, Any]:
+    items = values.get("items", {})
+    counts: dict[str, int] = {}
+    for code in values.get("risk_events_30d", values.get("risk_events", [])):
+        counts[code] = counts.get(code, 0) + 1
+    groups = [{"indicator": ind, "items": [{"item": it, "value": items.get(it.code)} for it in ind.items]}
+              for ind in INDICATORS]
+    return {
+        "a": assessment, "groups": groups, "values": values,
+        "events": [{"event": e, "count": counts.get(e.code, 0)} for e in RISK_EVENTS],
+        "count_choices": range(0, 6), "diagnoses_text": ", ".join(values.get("diagnoses", [])),
+        "preview": _preview(values),
+    }
+
+
+def _preview(values: dict[str, Any]) -> dict[str, Any]:
+    items = values.get("items", {})
+    filled = len([c for c in ITEM_CODES if c in items])
+    result: dict[str, Any] = {"filled": filled, "count": len(ITEM_CODES), "partial_total": sum(items.values())}
+    if filled == len(ITEM_CODES):
+        try:
+            result["score"] = score(items, coma=values.get("coma", False), diagnoses=values.get("diagnoses", []),
+                                    risk_events_30d=values.get("risk_events_30d", []),
+                                    psychiatrist_diagnosed=values.get("psychiatrist_diagnosed", True),
+                                    policy=services.scoring_policy())
+        except ScoringError as exc:
+            result["errors"] = exc.errors
+    return result
+
+
+@capability_required("assessments.record")
+def assessment_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The home-visit form, for a phone or tablet: 26 items as big radio buttons, live preview."""
+    assessment = _assessment(request, pk)
+    if request.user.pk not in assessment.assessor_ids():
+        return redirect("assessments:detail", pk=pk)
+    audit_sensitive_view(assessment, fields=["items", "coma", "diagnoses", "risk_events"])
+    values = {"items": assessment.items, "coma": assessment.coma, "diagnoses": assessment.diagnoses,
+              "psychiatrist_diagnosed": assessment.psychiatrist_diagnosed,
+              "risk_events_30d": assessment.risk_events}
+    error = None
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = record_data(request.POST)
+        submit = request.POST.get("action") == "submit"
+        try:
+            if submit:
+                services.assessment_submit(by=request.user, assessment=assessment, data=values)
+                messages.success(request, _("已提交审核"))
+                return redirect("assessments:detail", pk=pk)
+            services.assessment_record(by=request.user, assessment=assessment, data=values)
+            messages.success(request, _("已保存草稿"))
+            return redirect("assessments:record", pk=pk)
+        except DomainError as exc:
+            error = exc.message
+            errors = exc.details if isinstance(exc.details, dict) else {}
+    context = _form_context(assessment, values) | {"error": error, "errors": errors}
+    return render(request, "assessments/record.html", context)
+
+
+@require_POST
+@capability_required("assessments.record")
+def assessment_preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the total and level so far, computed by scoring.score on the server."""
+    values = record_data(request.POST)
+    return render(request, "assessments/_preview.html", {"preview": _preview(values)})
+
+
+@capability_required("assessments.view")
+def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(request, pk)
+    try:
+        return report.pdf_response(assessment=assessment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessments:detail", pk=pk)
+
+
+@require_POST
+@capability_required("assessments.request")
+def reassess(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = get_scoped_or_404(people_for(request.user), request.user, pk=person_pk)
+    try:
+        assessment = services.reassessment_request(
+            by=request.user, person=person, reason=request.POST.get("reason") or Reason.PERIODIC,
+            requested_via=request.POST.get("requested_via") or RequestedVia.STAFF)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("next") or "assessments:due")
+    messages.success(request, _("已登记复评申请；原评估结果保留在历史记录中"))
+    return redirect("assessments:detail", pk=assessment.pk)
+
+
+@capability_required("assessments.figures")
+def reassessments_due(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    qs = selectors.reassessments_due(request.user, today)
+    if request.GET.get("only") == "overdue":
+        qs = qs.filter(valid_until__lt=today)
+    elif request.GET.get("only") == "due":
+        qs = qs.filter(valid_until__gte=today)
+    return render(request, "assessments/due.html", {"page": _page(request, qs), "today": today,
+                                                    "query": _query_without_page(request),
+                                                    "only": request.GET.get("only", "")})
+
+
+def _division_names(codes: list[str]) -> dict[str, str]:
+    return dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+@capability_required("assessments.figures")
+def figures(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    by = "township" if request.GET.get("by") == "township" else "county"
+    rows = selectors.level_distribution(request.user, today, by=by)
+    names = _division_names([r["division"] for r in rows])
+    table = [{"division": r["division"], "name": names.get(r["division"], r["division"]),
+              "levels": [r["levels"][lv] for lv in (0, 1, 2, 3, 4)], "unassessed": r["levels"][None],
+              "total": sum(r["levels"].values())} for r in rows]
+    chart = {"categories": [t["name"] for t in table],
+             "series": [{"name": f"{lv.level}级 {lv.name_zh}", "data": [t["levels"][lv.level] for t in table]}
+                        for lv in LEVELS] + [{"name": "未评估", "data": [t["unassessed"] for t in table]}]}
+    division = request.GET.get("division", "").strip()
+    people = _page(request, selectors.people_at_level(request.user, today, min_level=2, division=division))
+    return render(request, "assessments/figures.html", {
+        "table": table, "chart": json.dumps(chart, ensure_ascii=False), "chart_data": chart, "by": by,
+        "levels": LEVELS, "people": people, "today": today, "division": division,
+        "query": _query_without_page(request),
+    })
+
+
+@capability_required("assessments.export")
+def figures_export(request: HttpRequest) -> Any:
+    today = timezone.localdate()
+    division = request.GET.get("division", "").strip()
+    qs = selectors.people_at_level(request.user, today, min_level=2, division=division)
+    return exporting.export_people_at_level(by=request.user, qs=qs, on=today, division=division)
+
+
+@capability_required("assessments.import")
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = importing.import_mzt(by=request.user, filename=upload.name, content=upload.read())
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+    return render(request, "assessments/import.html", {"form": form, "result": result})
+
+
+@capability_required("assessments.import")
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(importing.template_workbook(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = "attachment; filename=mzt039-import-template.xlsx"
+    return response

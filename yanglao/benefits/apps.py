@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class BenefitsConfig(AppConfig):
+    name = "yanglao.benefits"
+    label = "benefits"
+    verbose_name = "津贴补贴"
+
+    def ready(self) -> None:
+        from yanglao.core.roles import Role, register_capabilities
+
+        # The city configures programmes, prepares and approves runs (two different city accounts:
+        # maker-checker), issues payment files and reconciles. Counties and townships enrol people,
+        # approve applications (again two people), suspend and resume, and see their own lines and
+        # reports. Auditors read everything in their scope.
+        register_capabilities({
+            Role.CITY_ADMIN: {"benefits.view", "benefits.configure", "benefits.prepare", "benefits.approve",
+                              "benefits.pay", "benefits.reconcile", "benefits.enrol", "benefits.suspend",
+                              "benefits.export", "benefits.reveal"},
+            Role.COUNTY_STAFF: {"benefits.view", "benefits.enrol", "benefits.suspend", "benefits.export",
+                                "benefits.reveal"},
+            Role.TOWNSHIP_STAFF: {"benefits.view", "benefits.enrol", "benefits.suspend"},
+            Role.COMMUNITY_WORKER: {"benefits.view"},
+            Role.AUDITOR: {"benefits.view", "benefits.export"},
+        })

@@ -1,0 +1,435 @@
+"""Allowances and subsidies: programmes as dated rules, monthly runs, payment lines, reconciliation.
+
+Months are `DateField`s holding the first day of the month (a check constraint on every month column).
+Money is `Decimal(12, 2)`.
+
+The idempotency constraints (see docs/benefits.md):
+- one *entitlement* per person, programme and month: a partial unique index on
+  (person, programme, month) over the lines of kind `regular` and `back_pay` (the month is the
+  month the money is for, whichever run pays it), so a re-run, a crashed run or a back-pay run
+  can never pay the same month twice;
+- a failed payment is carried into a later run at most once: unique `carried_from`;
+- at most one live run per programme and month: unique (programme, month) over non-cancelled runs;
+- approved_by <> prepared_by on runs, approved_by <> applied_by on enrolments (maker-checker);
+- at most one reconciliation result per line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from yanglao.core.basemodels import AuditedModel
+from yanglao.core.scope import ScopedQuerySet
+
+from .choices import (
+    BandBasis,
+    EnrolmentMode,
+    EnrolmentSource,
+    EnrolmentStatus,
+    LineKind,
+    LineReason,
+    PaymentOutcome,
+    ProgrammeKind,
+    ProgrammeStatus,
+    ReferenceDay,
+    RunStatus,
+    SuspensionReason,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def first_of_month(name: str) -> Q:
+    return Q(**{f"{name}__day": 1})
+
+
+class Programme(AuditedModel):
+    """A benefit programme. Its rules and amounts are rows with dates (`EligibilityRule`, `AmountBand`)."""
+
+    code = models.SlugField(_("项目代码"), max_length=40, unique=True)
+    name = models.CharField(_("项目名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=ProgrammeKind.choices)
+    legal_basis = models.CharField(_("政策依据（文号）"), max_length=120)
+    issuing_unit = models.CharField(_("发文单位"), max_length=100, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE)
+    is_demo = models.BooleanField(_("演示数值"), default=False)
+    band_basis = models.CharField(_("标准依据"), max_length=12, choices=BandBasis.choices, default=BandBasis.AGE)
+    reference_day = models.CharField(_("年龄计算基准日"), max_length=8, choices=ReferenceDay.choices,
+                                     default=ReferenceDay.FIRST)
+    enrolment_mode = models.CharField(_("享受方式"), max_length=12, choices=EnrolmentMode.choices,
+                                      default=EnrolmentMode.AUTO)
+    division_code = models.CharField(_("实施区域"), max_length=12, default="4417")
+    payment_summary = models.CharField(_("代发摘要"), max_length=40, blank=True)
+    back_pay_months = models.PositiveSmallIntegerField(_("最长补发月数"), default=12)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("津补贴项目")
+        verbose_name_plural = _("津补贴项目")
+
+    def __str__(self) -> str:
+        return f"{self.name}{'（演示数值）' if self.is_demo and '演示' not in self.name else ''}"
+
+
+class EligibilityRule(AuditedModel):
+    """Who is eligible, from `valid_from` to `valid_to` (inclusive; empty = open). One rule version per date."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="rules")
+    valid_from = models.DateField(_("生效日期"))
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("最低年龄"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("最高年龄"), null=True, blank=True)
+    required_categories = models.JSONField(_("须具备的人员类别（任一）"), default=list, blank=True)
+    excluded_categories = models.JSONField(_("排除的人员类别"), default=list, blank=True)
+    excluded_categories_in_institution = models.JSONField(_("入住机构时排除的类别"), default=list, blank=True)
+    excluded_living_situations = models.JSONField(_("排除的居住状况"), default=list, blank=True)
+    min_care_level = models.PositiveSmallIntegerField(_("最低能力等级"), null=True, blank=True)
+    max_care_level = models.PositiveSmallIntegerField(_("最高能力等级"), null=True, blank=True)
+    residence_prefix = models.CharField(_("居住地区划前缀"), max_length=12, default="4417")
+    document_no = models.CharField(_("文件编号"), max_length=120, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["programme", "valid_from"]
+        verbose_name = _("享受条件")
+        verbose_name_plural = _("享受条件")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                   name="rule_dates_in_order"),
+            models.CheckConstraint(condition=Q(max_age__isnull=True) | Q(min_age__isnull=True)
+                                   | Q(max_age__gte=F("min_age")), name="rule_age_range_in_order"),
+            models.CheckConstraint(condition=(Q(min_care_level__isnull=True) | Q(min_care_level__lte=4))
+                                   & (Q(max_care_level__isnull=True) | Q(max_care_level__lte=4)),
+                                   name="rule_care_level_0_to_4"),
+            # PostgreSQL adds an exclusion constraint (no two rule versions of a programme overlap in
+            # time) in migration 0002; on SQLite the service check is the only guard.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name} 条件（{self.valid_from:%Y-%m-%d}起）"
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+class AmountBand(AuditedModel):
+    """A monthly amount for an age band or care-level band (or flat), with its dates and document.
+
+    `key_min`/`key_max` are inclusive; an empty `key_max` is open-ended (100岁及以上). For a flat
+    programme both are 0. Bands of a programme may not overlap in key and time: checked by the
+    service and, on PostgreSQL, by an exclusion constraint (migration 0002).
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="bands")
+    valid_from = models.DateField(_("生效日期"))
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    key_min = models.PositiveSmallIntegerField(_("下限（岁/级）"), default=0)
+    key_max = models.PositiveSmallIntegerField(_("上限（岁/级）"), null=True, blank=True)
+    amount = models.DecimalField(_("每月金额（元）"), **MONEY)
+    label = models.CharField(_("档次名称"), max_length=40)
+    document_no = models.CharField(_("文件编号"), max_length=120)
+
+    class Meta:
+        ordering = ["programme", "valid_from", "key_min"]
+        verbose_name = _("补贴标准")
+        verbose_name_plural = _("补贴标准")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                                   name="band_dates_in_order"),
+            models.CheckConstraint(condition=Q(key_max__isnull=True) | Q(key_max__gte=F("key_min")),
+                                   name="band_keys_in_order"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="band_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.amount}元/月（{self.valid_from:%Y-%m-%d}起）"
+
+
+class Enrolment(AuditedModel):
+    """A person's enrolment in an application-based programme: applied by one person, approved by another."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="benefit_enrolments")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
+    source = models.CharField(_("来源"), max_length=12, choices=EnrolmentSource.choices,
+                              default=EnrolmentSource.APPLICATION)
+    status = models.CharField(_("状态"), max_length=12, choices=EnrolmentStatus.choices,
+                              default=EnrolmentStatus.APPLIED)
+    from_month = models.DateField(_("享受起始月"))
+    to_month = models.DateField(_("享受终止月"), null=True, blank=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("申请说明"), max_length=200, blank=True)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("享受登记")
+        verbose_name_plural = _("享受登记")
+        constraints = [
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("applied_by")),
+                                   name="enrolment_maker_checker"),
+            models.CheckConstraint(condition=first_of_month("from_month"), name="enrolment_from_first_of_month"),
+            models.CheckConstraint(condition=Q(to_month__isnull=True) | Q(to_month__gte=F("from_month")),
+                                   name="enrolment_months_in_order"),
+            models.UniqueConstraint(fields=["person", "programme"], condition=Q(status__in=["applied", "approved"]),
+                                    name="one_live_enrolment_per_programme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name}：{self.get_status_display()}"
+
+
+class Suspension(AuditedModel):
+    """Payments of a programme to a person stop from `from_month` to `to_month` (inclusive; empty = until resumed)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="benefit_suspensions")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.CharField(_("原因"), max_length=24, choices=SuspensionReason.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    from_month = models.DateField(_("停发起始月"))
+    to_month = models.DateField(_("停发终止月"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    resume_note = models.CharField(_("恢复说明"), max_length=200, blank=True)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-from_month", "-id"]
+        verbose_name = _("停发记录")
+        verbose_name_plural = _("停发记录")
+        indexes = [models.Index(fields=["programme", "person"], name="suspension_prog_person")]
+        constraints = [
+            models.CheckConstraint(condition=first_of_month("from_month"), name="suspension_from_first_of_month"),
+            models.CheckConstraint(condition=Q(to_month__isnull=True) | Q(to_month__gte=F("from_month")),
+                                   name="suspension_months_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name}停发（{self.get_reason_display()}，{self.from_month:%Y年%m月}起）"
+
+
+class PaymentRun(AuditedModel):
+    """One programme's payments for one month: preview → approved (by another person) → paid → reconciled."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="runs")
+    month = models.DateField(_("发放月份"))
+    status = models.CharField(_("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveIntegerField(default=0)  # a job computes the run only while this is its attempt
+    step = models.CharField(max_length=60, blank=True)
+    message = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    # Totals of the preview (whole programme area); per-division figures are in RunSummary.
+    line_count = models.PositiveIntegerField(default=0)
+    people_count = models.PositiveIntegerField(default=0)
+    total_amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    new_count = models.PositiveIntegerField(default=0)
+    changed_count = models.PositiveIntegerField(default=0)
+    stopped_count = models.PositiveIntegerField(default=0)
+    back_pay_count = models.PositiveIntegerField(default=0)
+    carried_count = models.PositiveIntegerField(default=0)
+    adjustment_count = models.PositiveIntegerField(default=0)
+    no_account_count = models.PositiveIntegerField(default=0)
+    paid_count = models.PositiveIntegerField(default=0)
+    paid_amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    failed_count = models.PositiveIntegerField(default=0)
+    failed_amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    division_code = models.CharField(max_length=12, default="4417")
+
+    class Meta:
+        ordering = ["-month", "programme"]
+        verbose_name = _("发放批次")
+        verbose_name_plural = _("发放批次")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "month"], condition=~Q(status="cancelled"),
+                                    name="one_live_run_per_programme_month"),
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
+                                   name="run_maker_checker"),
+            models.CheckConstraint(condition=first_of_month("month"), name="run_month_first_of_month"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "paid", "reconciled"]) | Q(approved_by__isnull=False),
+                name="run_approved_has_approver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.name} {self.month:%Y年%m月}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (RunStatus.APPROVED, RunStatus.PAID, RunStatus.RECONCILED)
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.COMPUTING)
+
+
+class Entitlement(AuditedModel):
+    """One payment line of a run. Written set-based by the run (INSERT … SELECT); never changed once
+    its run is approved (a correction is a new `adjustment` line in a later run)."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, null=True, blank=True, related_name="lines")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="benefit_lines")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="lines")
+    month = models.DateField(_("所属月份"))
+    kind = models.CharField(_("类型"), max_length=12, choices=LineKind.choices, default=LineKind.REGULAR)
+    reason = models.CharField(_("变动原因"), max_length=16, choices=LineReason.choices)
+    amount = models.DecimalField(_("金额"), **MONEY)
+    previous_amount = models.DecimalField(_("上月金额"), null=True, blank=True, **MONEY)
+    band = models.ForeignKey(AmountBand, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    band_label = models.CharField(_("档次"), max_length=40, blank=True)
+    carried_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_by")
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["division_code", "person_id", "month"]
+        verbose_name = _("发放明细")
+        verbose_name_plural = _("发放明细")
+        indexes = [
+            models.Index(fields=["run", "division_code"], name="line_run_division"),
+            models.Index(fields=["person", "month"], name="line_person_month"),
+            models.Index(fields=["programme", "month", "kind"], name="line_programme_month"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "programme", "month"], condition=Q(kind__in=["regular", "back_pay"]),
+                                    name="one_entitlement_per_person_programme_month"),
+            models.UniqueConstraint(fields=["carried_from"], condition=Q(kind="carried"), name="failed_line_carried_once"),
+            models.CheckConstraint(condition=first_of_month("month"), name="line_month_first_of_month"),
+            models.CheckConstraint(condition=~Q(kind="carried") | Q(carried_from__isnull=False),
+                                   name="carried_line_names_its_source"),
+            models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gt=0), name="line_amount_positive"),
+            models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(amount=0), name="adjustment_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y年%m月} {self.get_kind_display()} {self.amount}元"
+
+
+class RunChange(models.Model):
+    """Who stopped since last month (people with a line last month and none this month), with the reason.
+    New and changed people are lines of the run (`Entitlement.reason`)."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="stopped")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    previous_amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=24)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "person"], name="stopped_once_per_run")]
+
+
+class RunSummary(models.Model):
+    """Counts and totals of a run per township (9-digit code); counties and the city are sums of these."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="summaries")
+    division_code = models.CharField(max_length=12)
+    people = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(default=Decimal("0"), **MONEY)
+    new = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    stopped = models.PositiveIntegerField(default=0)
+    back_pay = models.PositiveIntegerField(default=0)
+    carried = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "division_code"], name="summary_once_per_division")]
+
+
+class ReconciliationImport(AuditedModel):
+    """One bank result file applied to a run (all lines or none)."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="reconciliations")
+    filename = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(default=0)
+    paid = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    division_code = models.CharField(max_length=12, default="4417")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["run", "file_sha256"], name="reconciliation_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.filename}：成功 {self.paid} 条，失败 {self.failed} 条"
+
+
+class PaymentResult(models.Model):
+    """The bank's answer for one line: paid, or failed with a reason (carried into the next run)."""
+
+    line = models.OneToOneField(Entitlement, on_delete=models.PROTECT, related_name="result")
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="results")
+    reconciliation = models.ForeignKey(ReconciliationImport, on_delete=models.PROTECT, related_name="results")
+    outcome = models.CharField(max_length=8, choices=PaymentOutcome.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    amount = models.DecimalField(**MONEY)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "outcome"], name="result_run_outcome")]
+        constraints = [models.CheckConstraint(condition=Q(outcome="paid") | ~Q(reason=""),
+                                              name="failed_result_has_reason")]
+
+
+class BankAccount(AuditedModel):
+    """The account a person's benefits are paid into. The number is encrypted, found by keyed hash, shown masked."""
+
+    person = models.OneToOneField("people.Person", on_delete=models.PROTECT, related_name="bank_account")
+    bank_name = models.CharField(_("开户银行"), max_length=60)
+    account_no_enc = models.TextField()
+    account_no_hash = models.CharField(max_length=64, db_index=True)
+    account_no_masked = models.CharField(_("银行账号"), max_length=40)
+    holder_name = models.CharField(_("户名"), max_length=32)
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+    audit_sensitive_fields = ("account_no_enc", "account_no_hash")
+    audit_exclude_fields = ("created_at", "updated_at", "version", "account_no_hash")
+
+    class Meta:
+        verbose_name = _("代发账户")
+        verbose_name_plural = _("代发账户")
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.account_no_masked}"

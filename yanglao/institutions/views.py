@@ -1,0 +1,269 @@
+"""Institution pages: directory, record with beds and ratings, statistics and targets, subsidies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from yanglao.core.errors import DomainError
+from yanglao.core.scope import get_scoped_or_404, restrict
+from yanglao.core.views import capability_required
+
+from . import selectors, services
+from .choices import AgreementKind, BedType, FireSafety, LicenceKind, Ownership
+from .models import ConstructionSubsidy, Institution, OperatingRun, Residency
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "ownership", "credit_code", "licence_kind", "licence_no", "licence_date", "licence_valid_until",
+                  "division_code", "address", "latitude", "longitude", "capacity", "has_medical_unit",
+                  "medical_insurance_designated", "is_tekun_home", "mainly_disabled_tekun", "fire_safety",
+                  "fire_safety_date", "accepts_public_admission", "phone"]
+        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ("licence_date", "licence_valid_until", "fire_safety_date")}
+
+
+class BedsForm(forms.Form):
+    building = forms.CharField(label=_("楼栋"), initial="1号楼")
+    floor = forms.CharField(label=_("楼层"), initial="1")
+    rooms = forms.CharField(label=_("房间号"), help_text=_("用逗号分隔，或写范围，如 101-110"))
+    beds_per_room = forms.IntegerField(label=_("每间床位"), min_value=1, max_value=12, initial=2)
+    bed_type = forms.ChoiceField(label=_("类型"), choices=BedType.choices)
+
+    def room_list(self) -> list[str]:
+        rooms: list[str] = []
+        for part in self.cleaned_data["rooms"].replace("，", ",").split(","):
+            part = part.strip()
+            if "-" in part:
+                a, b = part.split("-", 1)
+                if a.strip().isdigit() and b.strip().isdigit() and int(a) <= int(b) <= int(a) + 100:
+                    rooms.extend(str(n) for n in range(int(a), int(b) + 1))
+            elif part:
+                rooms.append(part)
+        return rooms
+
+
+class StarForm(forms.Form):
+    environment = forms.IntegerField(label=_("环境（满分120）"))
+    facilities = forms.IntegerField(label=_("设施设备（满分130）"))
+    operations = forms.IntegerField(label=_("运营管理（满分150）"))
+    service = forms.IntegerField(label=_("服务（满分600）"))
+    rated_on = forms.DateField(label=_("评定日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    document_no = forms.CharField(label=_("评定文号"), required=False)
+
+
+class AgreementForm(forms.Form):
+    hospital = forms.CharField(label=_("合作医疗机构"))
+    hospital_kind = forms.CharField(label=_("医院类别"), required=False, help_text=_("综合、老年病、康复、护理、中医等"))
+    kind = forms.ChoiceField(label=_("合作内容"), choices=AgreementKind.choices)
+    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("终止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@capability_required("institutions.view")
+def institution_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.institutions_for(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__contains=q)
+    ownership = request.GET.get("ownership", "")
+    if ownership:
+        qs = qs.filter(ownership=ownership)
+    institutions = list(qs.prefetch_related("beds")[:500])
+    stars = selectors.latest_star_levels([i.pk for i in institutions])
+    rows = []
+    for inst in institutions:
+        beds = list(inst.beds.all())
+        total = len(beds)
+        nursing = sum(1 for b in beds if b.bed_type == BedType.NURSING)
+        occupied = sum(1 for b in beds if b.status == "occupied")
+        rows.append({"inst": inst, "beds": total, "nursing": nursing, "occupied": occupied,
+                     "nursing_pct": round(100 * nursing / total) if total else None,
+                     "occupancy_pct": round(100 * occupied / total) if total else None, "star": stars.get(inst.pk, 0)})
+    return render(request, "institutions/list.html", {"rows": rows, "q": q, "ownership": ownership,
+                                                      "ownerships": Ownership.choices})
+
+
+@capability_required("institutions.change")
+def institution_create(request: HttpRequest) -> HttpResponse:
+    form = InstitutionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inst = services.institution_create(by=request.user, data=dict(form.cleaned_data))
+        except DomainError as exc:
+            for field, reason in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, reason)
+            if not exc.details:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记机构：%(name)s") % {"name": inst.name})
+            return redirect("institutions:detail", pk=inst.pk)
+    return render(request, "institutions/form.html", {"form": form})
+
+
+@capability_required("institutions.view")
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inst = get_scoped_or_404(Institution.objects.select_related("operator"), request.user, pk=pk)
+    beds = list(inst.beds.all())
+    grid: OrderedDict[str, OrderedDict[str, list[Any]]] = OrderedDict()
+    for bed in beds:
+        grid.setdefault(f"{bed.building} · {bed.floor}层", OrderedDict()).setdefault(bed.room, []).append(bed)
+    residents = list(Residency.objects.filter(institution=inst, discharged_on__isnull=True)
+                     .select_related("person", "bed").order_by("bed__building", "bed__room"))
+    levels = {}
+    try:
+        from yanglao.assessments.selectors import care_levels_for
+
+        levels = care_levels_for([r.person_id for r in residents])
+    except ImportError:  # pragma: no cover - assessments always installed
+        pass
+    for r in residents:
+        r.care = levels.get(r.person_id)
+    today = timezone.localdate()
+    return render(request, "institutions/detail.html", {
+        "inst": inst, "grid": grid, "residents": residents, "star": selectors.current_star(inst),
+        "ratings": inst.ratings.all(), "agreements": inst.agreements.all(), "outlets": inst.outlets.all(),
+        "beds_form": BedsForm(), "star_form": StarForm(initial={"rated_on": today}), "agreement_form": AgreementForm(),
+        "can_manage": services.can_manage(request.user, inst), "can_rate": request.user.can("institutions.rate"),
+        "today": today, "nursing": sum(1 for b in beds if b.bed_type == BedType.NURSING), "bed_total": len(beds),
+    })
+
+
+def _post_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+    inst = get_scoped_or_404(Institution.objects.all(), request.user, pk=pk)
+    try:
+        message = action(inst)
+    except DomainError as exc:
+        details = "；".join(f"{v}" for v in (exc.details or {}).values())
+        messages.error(request, f"{exc.message}{'：' + details if details else ''}")
+    else:
+        messages.success(request, message)
+    return redirect("institutions:detail", pk=pk)
+
+
+@capability_required("institutions.view")
+@require_POST
+def beds_add(request: HttpRequest, pk: int) -> HttpResponse:
+    form = BedsForm(request.POST)
+
+    def act(inst: Institution) -> str:
+        if not form.is_valid():
+            from yanglao.core.errors import ValidationFailed
+
+            raise ValidationFailed("床位信息有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        created = services.beds_add(by=request.user, institution=inst, building=form.cleaned_data["building"],
+                                    floor=form.cleaned_data["floor"], rooms=form.room_list(),
+                                    beds_per_room=form.cleaned_data["beds_per_room"], bed_type=form.cleaned_data["bed_type"])
+        return str(_("已新增 %(n)d 张床位") % {"n": len(created)})
+
+    return _post_action(request, pk, act)
+
+
+@capability_required("institutions.rate")
+@require_POST
+def star_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    form = StarForm(request.POST)
+
+    def act(inst: Institution) -> str:
+        if not form.is_valid():
+            from yanglao.core.errors import ValidationFailed
+
+            raise ValidationFailed("评分表有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        data = dict(form.cleaned_data)
+        rating = services.star_rate(by=request.user, institution=inst, rated_on=data.pop("rated_on"),
+                                    document_no=data.pop("document_no"), scores=data)
+        return str(_("评定结果：总分 %(t)d，%(l)s") % {"t": rating.total, "l": rating.level_name})
+
+    return _post_action(request, pk, act)
+
+
+@capability_required("institutions.view")
+@require_POST
+def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    form = AgreementForm(request.POST)
+
+    def act(inst: Institution) -> str:
+        if not form.is_valid():
+            from yanglao.core.errors import ValidationFailed
+
+            raise ValidationFailed("协议信息有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        services.agreement_add(by=request.user, institution=inst, **form.cleaned_data)
+        return str(_("已登记合作协议"))
+
+    return _post_action(request, pk, act)
+
+
+@capability_required("institutions.view")
+def statistics(request: HttpRequest) -> HttpResponse:
+    by = request.GET.get("by", "county")
+    if by not in ("institution", "township", "county", "city"):
+        by = "county"
+    return render(request, "institutions/stats.html", {
+        "by": by, "rows": selectors.bed_stats(request.user, by=by), "total": selectors.bed_stats(request.user, by="city"),
+        "targets": selectors.county_star_home_target(request.user),
+        "medical": selectors.medical_cooperation(request.user), "target_pct": int(selectors.NURSING_TARGET * 100),
+    })
+
+
+@capability_required("institutions.subsidy_prepare")
+def subsidies(request: HttpRequest) -> HttpResponse:
+    runs = restrict(OperatingRun.objects.select_related("prepared_by", "approved_by"), request.user)[:24]
+    construction = restrict(ConstructionSubsidy.objects.select_related("institution", "applied_by"), request.user)[:50]
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return render(request, "institutions/subsidies.html", {"runs": runs, "construction": construction,
+                                                           "default_month": last_month.strftime("%Y-%m")})
+
+
+@capability_required("institutions.subsidy_prepare")
+@require_POST
+def subsidy_compute(request: HttpRequest) -> HttpResponse:
+    try:
+        month = dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
+        run = services.operating_compute(by=request.user, month=month)
+    except ValueError:
+        messages.error(request, _("月份格式应为 YYYY-MM"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已核算 %(m)s：%(n)d 人，合计 %(t)s 元") % {"m": f"{run.month:%Y年%m月}", "n": run.residents,
+                                                                        "t": f"{run.total:,.2f}"})
+    return redirect("institutions:subsidies")
+
+
+@capability_required("institutions.subsidy_approve")
+@require_POST
+def subsidy_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_scoped_or_404(OperatingRun.objects.all(), request.user, pk=pk)
+    try:
+        services.operating_approve(by=request.user, run=run)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已审批"))
+    return redirect("institutions:subsidies")
+
+
+@capability_required("institutions.subsidy_prepare")
+def subsidy_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_scoped_or_404(OperatingRun.objects.select_related("rate"), request.user, pk=pk)
+    by_inst: dict[int, dict[str, Any]] = {}
+    for line in run.lines.select_related("institution"):
+        row = by_inst.setdefault(line.institution_id, {"inst": line.institution, "n": 0, "total": 0, "star": line.star_level,
+                                                       "medical": line.medical, "levels": [0, 0, 0, 0, 0]})
+        row["n"] += 1
+        row["total"] += line.amount
+        row["levels"][line.care_level] += 1
+    return render(request, "institutions/subsidy_run.html", {"run": run, "rows": list(by_inst.values())})
+
+
+__all__ = ["FireSafety", "LicenceKind"]
