@@ -145,8 +145,8 @@ def main() -> None:
         search(q)
         runs = [timed(lambda q=q: search(q)) for _ in range(WARMUP)]
         probe_p50[label] = percentile(runs, 50)
-        log(f"{label} {q!r} ({common['n']} people of that name in {COUNTY}): p50 {probe_p50[label]:.2f} ms, "
-            f"max {max(runs):.2f} ms")
+        what = f"{common['n']} people of that name in {COUNTY}" if label == "common_name" else "prefix of that name"
+        log(f"{label} {q!r} ({what}): p50 {probe_p50[label]:.2f} ms, max {max(runs):.2f} ms")
         plan_report(label, search_people(user, {"q": q}))
 
     fields: dict[str, float | int | str] = {"people": args.people, "p50_ms": p50, "p95_ms": p95,

@@ -49,3 +49,8 @@ def older(new_person):
         return new_person(id_number=make_id(region=region, birth=birth, seq=f"{counter['n']:03d}"), **overrides)
 
     return create
+
+
+@pytest.fixture
+def township_checker(divisions):
+    return make_user(Role.COUNTY_STAFF, "441702", username="jiangcheng2")

@@ -37,7 +37,7 @@ class RequestForm(forms.Form):
 class ScheduleForm(forms.Form):
     assessor_1 = forms.ModelChoiceField(label=_("评估员一"), queryset=User.objects.none())
     assessor_2 = forms.ModelChoiceField(label=_("评估员二"), queryset=User.objects.none())
-    scheduled_on = forms.DateField(label=_("预约日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_on = forms.DateField(label=_("预约日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     place = forms.CharField(label=_("评估地点"), required=False, max_length=200)
 
     def __init__(self, *args: Any, division_code: str = "", **kwargs: Any) -> None:

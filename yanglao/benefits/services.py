@@ -134,7 +134,7 @@ def rule_add(*, by: User, programme: Programme, valid_from: dt.date, valid_to: d
         errors["valid_from"] = (f"与已有条件（{clash[0].valid_from:%Y-%m-%d}起）的有效期重叠；"
                                 "请先设置原条件的失效日期")
     if errors:
-        raise ValidationFailed("享受条件有误", details=errors)
+        raise ValidationFailed("享受条件有误：" + next(iter(errors.values())), details=errors)
     _check_not_history(programme, valid_from)
     try:
         with audit_context(by), transaction.atomic():

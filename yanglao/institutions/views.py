@@ -30,7 +30,7 @@ class InstitutionForm(forms.ModelForm):
                   "division_code", "address", "latitude", "longitude", "capacity", "has_medical_unit",
                   "medical_insurance_designated", "is_tekun_home", "mainly_disabled_tekun", "fire_safety",
                   "fire_safety_date", "accepts_public_admission", "phone"]
-        widgets = {f: forms.DateInput(attrs={"type": "date"}) for f in ("licence_date", "licence_valid_until", "fire_safety_date")}
+        widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in ("licence_date", "licence_valid_until", "fire_safety_date")}
 
 
 class BedsForm(forms.Form):
@@ -58,7 +58,7 @@ class StarForm(forms.Form):
     facilities = forms.IntegerField(label=_("设施设备（满分130）"))
     operations = forms.IntegerField(label=_("运营管理（满分150）"))
     service = forms.IntegerField(label=_("服务（满分600）"))
-    rated_on = forms.DateField(label=_("评定日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    rated_on = forms.DateField(label=_("评定日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     document_no = forms.CharField(label=_("评定文号"), required=False)
 
 
@@ -66,8 +66,8 @@ class AgreementForm(forms.Form):
     hospital = forms.CharField(label=_("合作医疗机构"))
     hospital_kind = forms.CharField(label=_("医院类别"), required=False, help_text=_("综合、老年病、康复、护理、中医等"))
     kind = forms.ChoiceField(label=_("合作内容"), choices=AgreementKind.choices)
-    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("终止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    valid_to = forms.DateField(label=_("终止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @capability_required("institutions.view")

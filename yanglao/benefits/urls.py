@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "benefits"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programmes/new/", views.programme_create, name="programme_create"),
+    path("programmes/<int:pk>/", views.programme_detail, name="programme"),
+    path("programmes/<int:pk>/preview/", views.run_preview, name="run_preview"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/approve/", views.run_approve, name="run_approve"),
+    path("runs/<int:pk>/recompute/", views.run_recompute, name="run_recompute"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
+    path("runs/<int:pk>/file.<str:fmt>", views.run_file, name="run_file"),
+    path("runs/<int:pk>/result-template.xlsx", views.result_template, name="result_template"),
+    path("runs/<int:pk>/reconcile/", views.run_reconcile, name="run_reconcile"),
+    path("reports/", views.report, name="report"),
+    path("enrolments/", views.enrolments, name="enrolments"),
+    path("enrolments/<int:pk>/decide/", views.enrolment_decide, name="enrolment_decide"),
+    path("suspensions/", views.suspensions, name="suspensions"),
+    path("suspensions/<int:pk>/resume/", views.suspension_resume, name="suspension_resume"),
+    path("people/<int:pk>/", views.person_payments, name="person_payments"),
+]

@@ -1,0 +1,412 @@
+"""Console pages: programmes, their rules and amounts, monthly runs (preview → approval → payment
+file → reconciliation), reports, enrolments and suspensions. Views decide nothing: services do."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from yanglao.core.audit import audit_export
+from yanglao.core.errors import DomainError
+from yanglao.core.scope import get_scoped_or_404
+from yanglao.people.models import Person
+
+from . import payfiles, selectors, services
+from .choices import BandBasis, EnrolmentMode, ProgrammeKind, ReferenceDay, SuspensionReason
+from .models import Enrolment, PaymentRun, Programme, RunSummary, Suspension
+from .months import add_months, parse_month
+from yanglao.core.views import capability_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CATEGORY_CHOICES = [("tekun", "特困供养"), ("dibao", "低保"), ("dibao_edge", "低保边缘"),
+                    ("economic_hardship", "经济困难"), ("family_planning_special", "计划生育特殊家庭"),
+                    ("severe_disability", "重度残疾"), ("veteran", "退役军人及其他优抚对象")]
+
+
+class ProgrammeForm(forms.Form):
+    code = forms.SlugField(label=_("项目代码"), max_length=40, help_text=_("英文字母、数字和连字符，如 gaoling"))
+    name = forms.CharField(label=_("项目名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=ProgrammeKind.choices)
+    legal_basis = forms.CharField(label=_("政策依据（文号）"), max_length=120)
+    issuing_unit = forms.CharField(label=_("发文单位"), max_length=100, required=False)
+    band_basis = forms.ChoiceField(label=_("标准依据"), choices=BandBasis.choices)
+    reference_day = forms.ChoiceField(label=_("年龄计算基准日"), choices=ReferenceDay.choices)
+    enrolment_mode = forms.ChoiceField(label=_("享受方式"), choices=EnrolmentMode.choices)
+    payment_summary = forms.CharField(label=_("代发摘要"), max_length=40, required=False)
+
+
+class RuleForm(forms.Form):
+    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    min_age = forms.IntegerField(label=_("最低年龄"), required=False, min_value=0, max_value=150)
+    max_age = forms.IntegerField(label=_("最高年龄"), required=False, min_value=0, max_value=150)
+    required_categories = forms.MultipleChoiceField(label=_("须具备的人员类别（任一）"), required=False,
+                                                    choices=CATEGORY_CHOICES, widget=forms.CheckboxSelectMultiple)
+    excluded_categories = forms.MultipleChoiceField(label=_("排除的人员类别"), required=False, choices=CATEGORY_CHOICES,
+                                                    widget=forms.CheckboxSelectMultiple)
+    excluded_categories_in_institution = forms.MultipleChoiceField(
+        label=_("入住养老机构时排除的类别（如集中供养特困人员）"), required=False, choices=CATEGORY_CHOICES,
+        widget=forms.CheckboxSelectMultiple)
+    min_care_level = forms.IntegerField(label=_("最低能力等级"), required=False, min_value=0, max_value=4)
+    max_care_level = forms.IntegerField(label=_("最高能力等级"), required=False, min_value=0, max_value=4)
+    residence_prefix = forms.CharField(label=_("居住地区划前缀"), initial="4417", max_length=12)
+    document_no = forms.CharField(label=_("文件编号"), required=False)
+
+
+class BandForm(forms.Form):
+    label = forms.CharField(label=_("档次名称"), max_length=40)
+    key_min = forms.IntegerField(label=_("下限（岁/级）"), required=False, min_value=0)
+    key_max = forms.IntegerField(label=_("上限（岁/级，空为不限）"), required=False, min_value=0)
+    amount = forms.DecimalField(label=_("每月金额（元）"), max_digits=12, decimal_places=2)
+    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    document_no = forms.CharField(label=_("文件编号"), max_length=120)
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(label=_("发放月份"), max_length=10, widget=forms.TextInput(attrs={"type": "month"}))
+
+    def clean_month(self) -> Any:
+        try:
+            return parse_month(self.cleaned_data["month"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("发放结果文件（.xlsx / .csv）"))
+
+
+class EnrolmentForm(forms.Form):
+    person = forms.IntegerField(label=_("档案编号"))
+    programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())
+    from_month = forms.CharField(label=_("享受起始月"), widget=forms.TextInput(attrs={"type": "month"}))
+    note = forms.CharField(label=_("申请说明"), required=False)
+
+
+class SuspensionForm(forms.Form):
+    person = forms.IntegerField(label=_("档案编号"))
+    programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())
+    reason = forms.ChoiceField(label=_("停发原因"), choices=SuspensionReason.choices)
+    from_month = forms.CharField(label=_("停发起始月"), widget=forms.TextInput(attrs={"type": "month"}))
+    note = forms.CharField(label=_("说明"), required=False)
+
+
+def _form_errors(form: forms.Form, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    placed = False
+    for key, reason in details.items():
+        if key in form.fields and isinstance(reason, str):
+            form.add_error(key, reason)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+@capability_required("benefits.view")
+def home(request: HttpRequest) -> HttpResponse:
+    programmes = selectors.programmes_for(request.user)
+    runs = selectors.runs_for(request.user)[:20]
+    return render(request, "benefits/home.html", {"programmes": programmes, "runs": runs})
+
+
+@capability_required("benefits.configure")
+def programme_create(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.programme_create(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已建立项目：%(name)s。请设置享受条件和补贴标准。") % {"name": p.name})
+            return redirect("benefits:programme", pk=p.pk)
+    return render(request, "benefits/programme_form.html", {"form": form})
+
+
+@capability_required("benefits.view")
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(selectors.programmes_for(request.user), pk=pk)
+    today = timezone.localdate()
+    rule_form = RuleForm(prefix="rule", initial={"valid_from": today.replace(day=1)})
+    band_form = BandForm(prefix="band", initial={"valid_from": today.replace(day=1), "document_no": programme.legal_basis})
+    month_form = MonthForm(initial={"month": f"{today:%Y-%m}"})
+    if request.method == "POST":
+        if not request.user.can("benefits.configure"):
+            return HttpResponse(status=403)
+        which = request.POST.get("form")
+        try:
+            if which == "rule":
+                rule_form = RuleForm(request.POST, prefix="rule")
+                if rule_form.is_valid():
+                    services.rule_add(by=request.user, programme=programme, **rule_form.cleaned_data)
+                    messages.success(request, _("已添加享受条件"))
+                    return redirect("benefits:programme", pk=pk)
+            elif which == "band":
+                band_form = BandForm(request.POST, prefix="band")
+                if band_form.is_valid():
+                    services.band_add(by=request.user, programme=programme, **band_form.cleaned_data)
+                    messages.success(request, _("已添加补贴标准"))
+                    return redirect("benefits:programme", pk=pk)
+        except DomainError as exc:
+            _form_errors(rule_form if which == "rule" else band_form, exc)
+    return render(request, "benefits/programme_detail.html", {
+        "programme": programme, "rules": programme.rules.all(), "bands": programme.bands.all(),
+        "runs": selectors.runs_for(request.user, programme)[:24], "rule_form": rule_form, "band_form": band_form,
+        "month_form": month_form, "today": today,
+    })
+
+
+@capability_required("benefits.prepare")
+@require_POST
+def run_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(Programme, pk=pk)
+    form = MonthForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("benefits:programme", pk=pk)
+    try:
+        run = services.run_preview(by=request.user, programme=programme, month=form.cleaned_data["month"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("benefits:programme", pk=pk)
+    return redirect("benefits:run", pk=run.pk)
+
+
+def _run(request: HttpRequest, pk: int) -> PaymentRun:
+    return get_object_or_404(selectors.runs_for(request.user), pk=pk)
+
+
+@capability_required("benefits.view")
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    if request.headers.get("HX-Request") and run.is_working:
+        return render(request, "benefits/_run_progress.html", {"run": run})
+    total, counties = selectors.run_breakdown(request.user, run)
+    lines = selectors.lines_for(request.user).filter(run=run)
+    show = request.GET.get("show", "new")
+    if show == "stopped":
+        listed: Any = selectors.stopped_for(request.user, run).order_by("division_code", "person_id")[:100]
+    else:
+        reason = {"new": ["new"], "changed": ["changed"], "other": ["back_pay", "carried_failed", "adjustment"],
+                  "all": None}.get(show, ["new"])
+        qs = lines if reason is None else lines.filter(reason__in=reason)
+        listed = qs.order_by("division_code", "person_id", "month")[:100]
+    u = request.user
+    return render(request, "benefits/run_detail.html", {
+        "run": run, "total": total, "counties": counties, "listed": listed, "show": show,
+        "upload_form": UploadForm(), "errors": request.session.pop(f"benefits-recon-{run.pk}", None),
+        "can_approve": u.can("benefits.approve") and run.status == "preview" and run.prepared_by_id != u.pk,
+        "own_run": run.prepared_by_id == u.pk, "can_pay": u.can("benefits.pay") and run.is_locked,
+        "can_reconcile": u.can("benefits.reconcile") and run.status in ("approved", "paid", "reconciled"),
+        "can_prepare": u.can("benefits.prepare") and not run.is_locked and run.status != "cancelled",
+        "reconciliations": run.reconciliations.select_related("uploaded_by"),
+    })
+
+
+@capability_required("benefits.approve")
+@require_POST
+def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    try:
+        services.run_approve(by=request.user, run=run)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已审核通过：%(run)s。批次已锁定，可生成代发文件。") % {"run": run})
+    return redirect("benefits:run", pk=pk)
+
+
+@capability_required("benefits.prepare")
+@require_POST
+def run_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    try:
+        services.run_preview(by=request.user, programme=run.programme, month=run.month)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("benefits:run", pk=pk)
+
+
+@capability_required("benefits.prepare")
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    try:
+        services.run_cancel(by=request.user, run=run)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("批次已作废"))
+    return redirect("benefits:programme", pk=run.programme_id)
+
+
+@capability_required("benefits.pay")
+def run_file(request: HttpRequest, pk: int, fmt: str) -> Any:
+    run = _run(request, pk)
+    try:
+        if fmt == "csv":
+            content, name = payfiles.payment_csv(by=request.user, run=run)
+            response = HttpResponse(content, content_type="text/csv; charset=gbk")
+            response["Content-Disposition"] = f"attachment; filename={name}"
+            return response
+        fh, name = payfiles.payment_xlsx(by=request.user, run=run, full_id=request.GET.get("full_id") == "1")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("benefits:run", pk=pk)
+    return FileResponse(fh, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@capability_required("benefits.reconcile")
+def result_template(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    response = HttpResponse(payfiles.result_template(run), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=result-{run.pk}.xlsx"
+    return response
+
+
+@capability_required("benefits.reconcile")
+@require_POST
+def run_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择发放结果文件"))
+        return redirect("benefits:run", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        rec = payfiles.reconcile_import(by=request.user, run=run, filename=upload.name, content=upload.read())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        if isinstance(exc.details, dict) and exc.details.get("errors"):
+            request.session[f"benefits-recon-{run.pk}"] = exc.details["errors"][:200]
+    else:
+        messages.success(request, _("对账完成：共 %(n)s 条，成功 %(p)s 条，失败 %(f)s 条（失败的将在下月批次中重发）")
+                         % {"n": rec.rows, "p": rec.paid, "f": rec.failed})
+    return redirect("benefits:run", pk=pk)
+
+
+@capability_required("benefits.view")
+def report(request: HttpRequest) -> Any:
+    programmes = selectors.programmes_for(request.user)
+    programme = programmes.filter(pk=request.GET.get("programme") or 0).first() or programmes.first()
+    by = "township" if request.GET.get("by") == "township" else "county"
+    data = selectors.month_over_month(request.user, programme, by=by) if programme else None
+    if data and request.GET.get("format") == "xlsx":
+        if not request.user.can("benefits.export"):
+            return HttpResponse(status=403)
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("逐月统计")
+        ws.append([f"{programme.name} 逐月发放统计（{'乡镇' if by == 'township' else '县（市、区）'}）"])
+        head = ["区划代码", "名称"]
+        for r in data["runs"]:
+            head += [f"{r.month:%Y-%m} 人数", f"{r.month:%Y-%m} 金额（元）"]
+        ws.append(head)
+        for row in data["rows"]:
+            ws.append([row["code"], row["name"]] + [v for c in row["cells"] for v in (c["people"], float(c["amount"]))])
+        ws.append(["", "合计"] + [v for c in data["totals"] for v in (c["people"], float(c["amount"]))])
+        out = io.BytesIO()
+        wb.save(out)
+        audit_export(RunSummary, count=len(data["rows"]), fmt="xlsx", filters={"programme": programme.code, "by": by},
+                     masked=True, division_code=request.user.scope_prefix or "")
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = f"attachment; filename=benefits-{programme.code}-{by}.xlsx"
+        return response
+    chart = None
+    if data:
+        chart = {"months": [f"{r.month:%Y-%m}" for r in data["runs"]],
+                 "people": [c["people"] for c in data["totals"]],
+                 "amount": [float(c["amount"]) for c in data["totals"]]}
+    return render(request, "benefits/report.html", {"programmes": programmes, "programme": programme, "data": data,
+                                                    "by": by, "chart": chart})
+
+
+@capability_required("benefits.view")
+def enrolments(request: HttpRequest) -> HttpResponse:
+    form = EnrolmentForm(request.POST or None, initial={"from_month": f"{timezone.localdate():%Y-%m}"})
+    if request.method == "POST" and form.is_valid():
+        person = Person.objects.restrict(request.user).filter(pk=form.cleaned_data["person"]).first()
+        if person is None:
+            form.add_error("person", _("档案不存在或不在您的管辖范围内"))
+        else:
+            try:
+                month = parse_month(form.cleaned_data["from_month"])
+                services.enrolment_apply(by=request.user, person=person, programme=form.cleaned_data["programme"],
+                                         from_month=month, note=form.cleaned_data["note"])
+            except ValueError as exc:
+                form.add_error("from_month", str(exc))
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已提交申请，须由另一名工作人员审核"))
+                return redirect("benefits:enrolments")
+    rows = selectors.enrolments_for(request.user).order_by("-created_at")[:100]
+    return render(request, "benefits/enrolments.html", {"form": form, "rows": rows})
+
+
+@capability_required("benefits.enrol")
+@require_POST
+def enrolment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = get_scoped_or_404(Enrolment.objects.all(), request.user, pk=pk)
+    try:
+        services.enrolment_decide(by=request.user, enrolment=enrolment, approve=request.POST.get("approve") == "1")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("benefits:enrolments")
+
+
+@capability_required("benefits.view")
+def suspensions(request: HttpRequest) -> HttpResponse:
+    form = SuspensionForm(request.POST or None, initial={"from_month": f"{add_months(timezone.localdate().replace(day=1), 1):%Y-%m}"})
+    if request.method == "POST" and form.is_valid():
+        person = Person.objects.restrict(request.user).filter(pk=form.cleaned_data["person"]).first()
+        if person is None:
+            form.add_error("person", _("档案不存在或不在您的管辖范围内"))
+        else:
+            try:
+                services.suspension_create(by=request.user, person=person, programme=form.cleaned_data["programme"],
+                                           reason=form.cleaned_data["reason"],
+                                           from_month=parse_month(form.cleaned_data["from_month"]),
+                                           note=form.cleaned_data["note"])
+            except ValueError as exc:
+                form.add_error("from_month", str(exc))
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("已登记停发，以后各月的发放均不再包含该人员，直至恢复"))
+                return redirect("benefits:suspensions")
+    rows = selectors.suspensions_for(request.user).order_by("-from_month", "-id")[:100]
+    return render(request, "benefits/suspensions.html", {"form": form, "rows": rows})
+
+
+@capability_required("benefits.suspend")
+@require_POST
+def suspension_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    suspension = get_scoped_or_404(Suspension.objects.all(), request.user, pk=pk)
+    try:
+        services.suspension_resume(by=request.user, suspension=suspension,
+                                   from_month=parse_month(request.POST.get("from_month", "")))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已恢复发放"))
+    return redirect("benefits:suspensions")
+
+
+@capability_required("benefits.view")
+def person_payments(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's every payment (the same as the card on the person's record), as a page."""
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    return render(request, "benefits/person_payments.html", {"person": person})
+
