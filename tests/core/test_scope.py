@@ -104,3 +104,15 @@ def test_division_api_lists_children_of_a_parent(city_admin):
 def test_unknown_division_code_gives_not_found_in_error_shape(city_admin):
     got = api_client(city_admin).get("/api/v1/divisions/449999/")
     assert got.status_code == 404 and got.json()["error"]["code"] == "not_found"
+
+
+def test_openapi_schema_lists_every_module_and_docs_are_served_locally(city_admin):
+    from django.test import Client
+
+    schema = Client().get("/api/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in ("/api/v1/auth/token", "/api/v1/people/", "/api/v1/institutions/", "/api/v1/admissions/offers/"):
+        assert path in text
+    docs = page_client(city_admin).get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/" in docs and "cdn" not in docs.lower()

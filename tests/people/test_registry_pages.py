@@ -125,3 +125,47 @@ def test_division_browser_counts_people(city_admin, new_person):
     from yanglao.people.selectors import count_by_division
 
     assert count_by_division(["441702001", "441702002"], city_admin) == {"441702001": 1, "441702002": 1}
+
+
+def test_edit_page_changes_fields_and_records_history(jiangcheng, new_person):
+    person = new_person()
+    client = page_client(jiangcheng)
+    got = client.post(f"/people/{person.pk}/edit/", {
+        "name": "陈秀英", "division_code": "441702001001", "address": "新地址8号", "living_situation": "with_children",
+        "status": "active", "consent_at": "2026-11-01", "consent_by": "本人", "consent_document": "同意书001"})
+    assert got.status_code == 302
+    person.refresh_from_db()
+    assert person.address == "新地址8号" and person.consent_by == "本人" and person.phone_masked  # phone kept
+    assert history_for(person).filter(action="update", changes__has_key="address").exists()
+
+
+def test_edit_page_refuses_a_death_without_a_date(jiangcheng, new_person):
+    person = new_person()
+    got = page_client(jiangcheng).post(f"/people/{person.pk}/edit/", {
+        "name": "陈秀英", "division_code": "441702001001", "living_situation": "alone", "status": "deceased"})
+    assert got.status_code == 200 and "须填写日期" in got.content.decode()
+    person.refresh_from_db()
+    assert person.status == "active"
+
+
+def test_categories_and_contacts_are_added_and_ended_on_the_record(jiangcheng, new_person):
+    person = new_person()
+    client = page_client(jiangcheng)
+    client.post(f"/people/{person.pk}/categories/", {"category": "severe_disability", "valid_from": "2025-01-01"})
+    assert not person.categories.exists()  # grade missing
+    client.post(f"/people/{person.pk}/categories/", {"category": "severe_disability", "valid_from": "2025-01-01",
+                                                     "disability_grade": "2", "document_no": "残证123"})
+    category = person.categories.get()
+    assert category.disability_grade == 2
+    client.post(f"/people/{person.pk}/categories/{category.pk}/end/", {"valid_to": "2026-06-30"})
+    category.refresh_from_db()
+    assert category.valid_to.isoformat() == "2026-06-30"
+    client.post(f"/people/{person.pk}/contacts/", {"kind": "guardian", "name": "陈大文", "relation": "儿子",
+                                                   "phone": "13900002222"})
+    assert person.contacts.get().phone_masked == "139****2222"
+
+
+def test_edit_page_of_another_county_is_not_found(new_person, divisions):
+    person = new_person()
+    yangxi = make_user(Role.COUNTY_STAFF, "441721")
+    assert page_client(yangxi).get(f"/people/{person.pk}/edit/").status_code == 404

@@ -16,4 +16,8 @@ urlpatterns = [
     path("import/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal/", views.person_reveal, name="reveal"),
+    path("<int:pk>/edit/", views.person_edit, name="edit"),
+    path("<int:pk>/categories/", views.category_add, name="category_add"),
+    path("<int:pk>/categories/<int:category_pk>/end/", views.category_end, name="category_end"),
+    path("<int:pk>/contacts/", views.contact_add, name="contact_add"),
 ]

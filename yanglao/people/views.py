@@ -20,7 +20,7 @@ from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import capability_required
 
 from . import exporting, importing, selectors, services
-from .choices import AgeBand, Category, LivingSituation, Status
+from .choices import AgeBand, Category, ContactKind, LivingSituation, Status
 from .models import ImportJob, Person, PersonCategory
 
 
@@ -48,6 +48,36 @@ class PersonForm(forms.Form):
     contact_name = forms.CharField(label=_("紧急联系人"), required=False)
     contact_relation = forms.CharField(label=_("与本人关系"), required=False)
     contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False)
+
+
+class PersonEditForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=32)
+    phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则保留原号码"))
+    division_code = forms.CharField(label=_("居住社区代码"), max_length=12)
+    address = forms.CharField(label=_("居住地址"), required=False)
+    living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
+    status = forms.ChoiceField(label=_("状态"), choices=[(s, l) for s, l in Status.choices if s != Status.MERGED])
+    status_date = forms.DateField(label=_("状态日期（迁出、死亡）"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    consent_at = forms.DateField(label=_("敏感信息处理同意日期"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    consent_by = forms.CharField(label=_("同意人"), required=False)
+    consent_document = forms.CharField(label=_("同意书编号"), required=False)
+
+
+class CategoryForm(forms.Form):
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    document_no = forms.CharField(label=_("证明文件编号"), required=False)
+    issuing_unit = forms.CharField(label=_("认定单位"), required=False)
+    disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=[("", "—"), ("1", "一级"), ("2", "二级")])
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=ContactKind.choices)
+    name = forms.CharField(label=_("姓名"))
+    relation = forms.CharField(label=_("关系"), required=False)
+    phone = forms.CharField(label=_("电话"), required=False)
 
 
 class ImportForm(forms.Form):
@@ -91,6 +121,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person, "history": history, "division": path,
         "crumbs": path.path() if path else [], "today": timezone.localdate(),
         "current": selectors.current_categories(person),
+        "category_form": CategoryForm(initial={"valid_from": timezone.localdate()}), "contact_form": ContactForm(),
+        "can_change": request.user.can("people.change"),
     })
 
 
@@ -119,6 +151,96 @@ def person_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已登记：%(name)s") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/form.html", {"form": form, "error": error})
+
+
+@capability_required("people.change")
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    initial = {f: getattr(person, f) for f in ("name", "division_code", "address", "living_situation", "status",
+                                                "status_date", "consent_at", "consent_by", "consent_document")}
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
+        if not data.get("phone"):
+            data.pop("phone", None)
+        if "status" in data or "status_date" in data:
+            data["status"], data["status_date"] = form.cleaned_data["status"], form.cleaned_data["status_date"]
+        try:
+            services.person_update(by=request.user, person=person, data=data)
+        except DomainError as exc:
+            for field, reason in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, reason)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("people:detail", pk=pk)
+    return render(request, "people/edit.html", {"form": form, "person": person})
+
+
+@capability_required("people.change")
+@require_POST
+def category_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from .validation import CategoryInput
+
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    form = CategoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()))
+        return redirect("people:detail", pk=pk)
+    data = form.cleaned_data
+    grade = int(data["disability_grade"]) if data["disability_grade"] else None
+    if data["category"] == Category.SEVERE_DISABILITY and grade is None:
+        messages.error(request, _("重度残疾须填写残疾等级（一级或二级）"))
+        return redirect("people:detail", pk=pk)
+    try:
+        services.category_add(by=request.user, person=person, item=CategoryInput(
+            category=data["category"], valid_from=data["valid_from"], document_no=data["document_no"],
+            issuing_unit=data["issuing_unit"],
+            disability_grade=grade if data["category"] == Category.SEVERE_DISABILITY else None))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记人员类别"))
+    return redirect("people:detail", pk=pk)
+
+
+@capability_required("people.change")
+@require_POST
+def category_end(request: HttpRequest, pk: int, category_pk: int) -> HttpResponse:
+    category = get_scoped_or_404(PersonCategory.objects.all(), request.user, pk=category_pk, person_id=pk)
+    try:
+        import datetime as dt
+
+        services.category_end(by=request.user, category=category,
+                              on=dt.date.fromisoformat(request.POST.get("valid_to", "")))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", str(_("日期格式有误"))))
+    else:
+        messages.success(request, _("已终止该类别"))
+    return redirect("people:detail", pk=pk)
+
+
+@capability_required("people.change")
+@require_POST
+def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from yanglao.core.idnumber import PhoneError, normalise_phone
+
+    from .validation import ContactInput
+
+    person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("联系人信息有误"))
+        return redirect("people:detail", pk=pk)
+    data = form.cleaned_data
+    try:
+        phone = normalise_phone(data["phone"], default_area_code="0662") if data["phone"] else ""
+        services.contact_add(by=request.user, person=person, item=ContactInput(
+            kind=data["kind"], name=data["name"], relation=data["relation"], phone=phone))
+    except PhoneError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已登记联系人"))
+    return redirect("people:detail", pk=pk)
 
 
 @capability_required("people.export")
