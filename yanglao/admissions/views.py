@@ -56,6 +56,10 @@ def queue_page(request: HttpRequest) -> HttpResponse:
             pending = app.offers.filter(status=OfferStatus.PENDING).select_related("bed").first()
             rows.append({"app": app, "position": position, "visible": app.pk in visible, "offer": pending})
         vacant = list(Bed.objects.filter(institution=selected, status=BedStatus.VACANT))
+        if rows:  # the queue shows applicants' care levels (health data)
+            from yanglao.core.audit import audit_sensitive_view
+
+            audit_sensitive_view(selected, fields=["applications.care_level"], division_code=selected.division_code)
     return render(request, "admissions/queue.html", {
         "homes": homes, "selected": selected, "rows": rows, "vacant": vacant,
         "rules": PriorityRule.objects.all(), "can_offer": request.user.can("admissions.offer"),

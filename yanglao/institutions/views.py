@@ -129,6 +129,10 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pass
     for r in residents:
         r.care = levels.get(r.person_id)
+    if residents:  # residents' care levels are health data
+        from yanglao.core.audit import audit_sensitive_view
+
+        audit_sensitive_view(inst, fields=["residents.care_level"], division_code=inst.division_code)
     today = timezone.localdate()
     return render(request, "institutions/detail.html", {
         "inst": inst, "grid": grid, "residents": residents, "star": selectors.current_star(inst),
@@ -137,6 +141,13 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": services.can_manage(request.user, inst), "can_rate": request.user.can("institutions.rate"),
         "today": today, "nursing": sum(1 for b in beds if b.bed_type == BedType.NURSING), "bed_total": len(beds),
     })
+
+
+def _require_valid(form: forms.Form, message: str) -> None:
+    if not form.is_valid():
+        from yanglao.core.errors import ValidationFailed
+
+        raise ValidationFailed(message, details={k: "；".join(v) for k, v in form.errors.items()})
 
 
 def _post_action(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
@@ -157,10 +168,7 @@ def beds_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = BedsForm(request.POST)
 
     def act(inst: Institution) -> str:
-        if not form.is_valid():
-            from yanglao.core.errors import ValidationFailed
-
-            raise ValidationFailed("床位信息有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        _require_valid(form, "床位信息有误")
         created = services.beds_add(by=request.user, institution=inst, building=form.cleaned_data["building"],
                                     floor=form.cleaned_data["floor"], rooms=form.room_list(),
                                     beds_per_room=form.cleaned_data["beds_per_room"], bed_type=form.cleaned_data["bed_type"])
@@ -175,10 +183,7 @@ def star_rate(request: HttpRequest, pk: int) -> HttpResponse:
     form = StarForm(request.POST)
 
     def act(inst: Institution) -> str:
-        if not form.is_valid():
-            from yanglao.core.errors import ValidationFailed
-
-            raise ValidationFailed("评分表有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        _require_valid(form, "评分表有误")
         data = dict(form.cleaned_data)
         rating = services.star_rate(by=request.user, institution=inst, rated_on=data.pop("rated_on"),
                                     document_no=data.pop("document_no"), scores=data)
@@ -193,10 +198,7 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgreementForm(request.POST)
 
     def act(inst: Institution) -> str:
-        if not form.is_valid():
-            from yanglao.core.errors import ValidationFailed
-
-            raise ValidationFailed("协议信息有误", details={k: "；".join(v) for k, v in form.errors.items()})
+        _require_valid(form, "协议信息有误")
         services.agreement_add(by=request.user, institution=inst, **form.cleaned_data)
         return str(_("已登记合作协议"))
 

@@ -56,7 +56,7 @@ class PersonEditForm(forms.Form):
     division_code = forms.CharField(label=_("居住社区代码"), max_length=12)
     address = forms.CharField(label=_("居住地址"), required=False)
     living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
-    status = forms.ChoiceField(label=_("状态"), choices=[(s, l) for s, l in Status.choices if s != Status.MERGED])
+    status = forms.ChoiceField(label=_("状态"), choices=[(value, label) for value, label in Status.choices if value != Status.MERGED])
     status_date = forms.DateField(label=_("状态日期（迁出、死亡）"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     consent_at = forms.DateField(label=_("敏感信息处理同意日期"), required=False,
