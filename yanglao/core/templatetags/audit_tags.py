@@ -1,0 +1,63 @@
+"""Showing an audit line's changes as people read them: field label, before → after, choices by label."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from yanglao.core.audit import SENSITIVE_MARK
+
+register = template.Library()
+HIDDEN = {"id", "id_last4", "source"}
+LABELS = {"merged_into": "合并到档案", "merged_from": "合并自档案"}
+
+
+def _display(field: Any, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
+    if value in choices:
+        return str(choices[value])
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return str(value)
+
+
+@register.filter
+def change_rows(entry: Any) -> list[dict[str, str]]:
+    model = None
+    if entry.object_type and "." in entry.object_type:
+        try:
+            model = apps.get_model(entry.object_type)
+        except LookupError:
+            model = None
+    rows = []
+    for name, change in (entry.changes or {}).items():
+        if name in HIDDEN or (name.endswith("_enc") and entry.action == "create"):
+            continue  # on creation the masked column already shows the value
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+        if name.endswith("_enc"):
+            base = name[: -len("_enc")] + "_masked"
+            try:
+                label = f"{model._meta.get_field(base).verbose_name}（完整值）" if model is not None else name
+            except FieldDoesNotExist:
+                label = name
+            rows.append({"label": str(label), "before": "", "after": "", "sensitive": "1"})
+            continue
+        label = LABELS.get(name) or (str(getattr(field, "verbose_name", name)) if field is not None else name)
+        if change == SENSITIVE_MARK:
+            rows.append({"label": label, "before": "", "after": "", "sensitive": "1"})
+            continue
+        before, after = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
+        rows.append({"label": label, "before": _display(field, before), "after": _display(field, after), "sensitive": ""})
+    return rows
