@@ -87,7 +87,7 @@ def test_merge_moves_categories_and_keeps_both_histories(jiangcheng, new_person)
     assert PersonCategory.objects.get(category="veteran").person_id == keep.pk
     assert history_for(other).exists() and history_for(keep).filter(changes__has_key="merged_from").exists()
     page = page_client(jiangcheng).get(f"/people/{keep.pk}/").content.decode()
-    assert "merged_from" in page
+    assert "合并自档案" in page
 
 
 def test_community_workers_cannot_merge(new_person, divisions):
