@@ -169,3 +169,13 @@ def test_edit_page_of_another_county_is_not_found(new_person, divisions):
     person = new_person()
     yangxi = make_user(Role.COUNTY_STAFF, "441721")
     assert page_client(yangxi).get(f"/people/{person.pk}/edit/").status_code == 404
+
+
+def test_workbench_shows_the_jurisdictions_figures(jiangcheng, new_person, divisions):
+    new_person()
+    new_person(id_number=make_id(birth="19400101", seq="777"))
+    page = page_client(jiangcheng).get("/")
+    cards = {c["key"]: c["value"] for c in page.context["cards"]}
+    assert cards["people"] == "2" and cards["people_80"] == "1"
+    other = page_client(make_user(Role.COUNTY_STAFF, "441721")).get("/")
+    assert {c["key"]: c["value"] for c in other.context["cards"]}["people"] == "0"

@@ -18,6 +18,19 @@ DivisionCounter = Callable[[list[str], Any], dict[str, int]]
 DIVISION_COUNTERS: dict[str, tuple[Any, DivisionCounter]] = {}
 
 
+# Modules register figures for the workbench: key → (label, function of the user returning a value).
+WorkbenchCard = Callable[[Any], Any]
+WORKBENCH_CARDS: dict[str, tuple[Any, WorkbenchCard]] = {}
+
+
+def register_workbench_card(key: str, label: Any, func: WorkbenchCard) -> None:
+    WORKBENCH_CARDS[key] = (label, func)
+
+
+def workbench_cards(user: Any) -> list[dict[str, Any]]:
+    return [{"key": key, "label": label, "value": func(user)} for key, (label, func) in WORKBENCH_CARDS.items()]
+
+
 def register_division_counter(key: str, label: Any, func: DivisionCounter) -> None:
     DIVISION_COUNTERS[key] = (label, func)
 

@@ -126,7 +126,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     root = selectors.division_root_for(request.user)
     rows = selectors.division_children(user=request.user, parent=root) if root else []
-    return render(request, "core/home.html", {"root": root, "rows": rows})
+    return render(request, "core/home.html", {"root": root, "rows": rows, "cards": selectors.workbench_cards(request.user),
+                                              "counters": [(k, lbl) for k, (lbl, _f) in selectors.DIVISION_COUNTERS.items()]})
 
 
 @capability_required("divisions.view")

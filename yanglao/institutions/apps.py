@@ -7,7 +7,15 @@ class InstitutionsConfig(AppConfig):
     verbose_name = "养老机构"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from yanglao.core.roles import Role, register_capabilities
+        from yanglao.core.selectors import register_workbench_card
+
+        from .selectors import workbench_beds, workbench_institutions
+
+        register_workbench_card("institutions", _("养老机构"), workbench_institutions)
+        register_workbench_card("beds", _("床位（护理型占比）"), workbench_beds)
 
         view = {"institutions.view"}
         register_capabilities({

@@ -119,3 +119,14 @@ def latest_star_levels(institution_ids: list[int], on: dt.date | None = None) ->
         if (r.institution_id, r.rated_on) in latest:
             out[r.institution_id] = r.level
     return out
+
+
+def workbench_institutions(user: Any) -> str:
+    return f"{institutions_for(user).count():,}"
+
+
+def workbench_beds(user: Any) -> str:
+    rows = bed_stats(user, by="city")
+    beds = sum(r.beds for r in rows)
+    nursing = sum(r.nursing for r in rows)
+    return f"{beds:,}（{round(100 * nursing / beds) if beds else 0}%）"

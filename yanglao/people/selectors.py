@@ -163,3 +163,11 @@ def count_by_division(codes: list[str], user: Any) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {r["prefix"]: r["n"] for r in rows}
+
+
+def workbench_people(user: Any) -> str:
+    return f"{people_for(user).filter(status=Status.ACTIVE).count():,}"
+
+
+def workbench_people_80(user: Any) -> str:
+    return f"{search_people(user, {'age_min': 80, 'status': Status.ACTIVE}).count():,}"
