@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from yanglao.assessments import importing, selectors
@@ -60,12 +61,12 @@ def test_import_stores_valid_rows_and_reports_each_error(new_person, jiangcheng)
 def test_mzt_results_never_count_as_a_care_level(new_person, jiangcheng, workflow):
     person = new_person()
     importing.import_mzt(by=jiangcheng, filename="a.csv",
-                         content=f"身份证号码,姓名,评估日期,等级\n{make_id(seq='101')},陈秀英,{dt.date.today()},3\n"
+                         content=f"身份证号码,姓名,评估日期,等级\n{make_id(seq='101')},陈秀英,{timezone.localdate()},3\n"
                          .encode())
     assert Assessment.objects.filter(scale=Scale.MZT039).count() == 1
     assert selectors.care_level_for(person.pk) is None
     assert selectors.care_levels_for([person.pk]) == {}
-    assert not selectors.current_levels(dt.date.today()).exists()
+    assert not selectors.current_levels(timezone.localdate()).exists()
     page = page_client(jiangcheng).get(f"/people/{person.pk}/").content.decode()
     assert "MZ/T 039-2013 等级3（旧标准）" in page and "暂无有效的能力评估结果" in page
     a = workflow(person, total=75)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from yanglao.assessments.choices import Status
 from yanglao.assessments.models import Assessment
@@ -157,7 +158,7 @@ def test_schedule_through_the_page(workflow, person, jiangcheng, assessor1, asse
 
 
 def test_reassessments_due_and_overdue(workflow, person, new_person, jiangcheng):
-    today = dt.date.today()
+    today = timezone.localdate()
     overdue = workflow(person, on=today - dt.timedelta(days=400))
     due = workflow(new_person(name="李桂兰"), on=today.replace(year=today.year - 1) + dt.timedelta(days=10))
     fresh = workflow(new_person(name="王淑芬"), on=today)

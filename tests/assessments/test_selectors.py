@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from yanglao.assessments import selectors
 from yanglao.people.models import Person
@@ -56,4 +57,4 @@ def test_an_unapproved_result_is_not_a_care_level(new_person, workflow):
     person = new_person()
     workflow(person, until="submitted")
     assert selectors.care_level_for(person.pk) is None
-    assert not selectors.current_levels(dt.date.today()).exists()
+    assert not selectors.current_levels(timezone.localdate()).exists()

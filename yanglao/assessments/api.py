@@ -8,7 +8,13 @@ from typing import Any
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -272,7 +278,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return self._respond(services.assessment_cancel(by=request.user, assessment=self.get_object(),
                                                         reason=form.validated_data["reason"]))
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(exclude=True)  # documented once, at …/{id}/report.pdf (ReportPdfView below)
     @action(detail=True, methods=["get"], url_path="report.pdf", url_name="report")
     def report_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The printed report (PDF, Chinese) of an approved assessment."""
@@ -300,19 +306,19 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response({"person": person.pk, **asdict(care)})
 
 
+@extend_schema_view(report_pdf=extend_schema(exclude=False, operation_id="assessments_report_pdf",
+                                             responses={(200, "application/pdf"): bytes}))
+class ReportPdfView(AssessmentViewSet):
+    """GET /api/v1/assessments/{id}/report.pdf (no trailing slash)."""
+
+
 def register(router: Any) -> None:
     router.register("assessments", AssessmentViewSet, basename="assessment")
-    # The stateless scoring endpoint lives at exactly /api/v1/assessments/score (no trailing slash).
-    # core.api.urls calls register() before its `v1` list exists, so the path is put in front of the
-    # router's own patterns instead.
-    original = router.get_urls
 
-    def get_urls() -> list[Any]:
-        return [
-            path("assessments/score", ScoreView.as_view(), name="assessment-score"),
-            path("assessments/<int:pk>/report.pdf", AssessmentViewSet.as_view({"get": "report_pdf"}),
-                 name="assessment-report-pdf"),
-            *original(),
-        ]
 
-    router.get_urls = get_urls
+# Paths outside the router, picked up by core.api.urls: the stateless scoring endpoint at exactly
+# /api/v1/assessments/score (no trailing slash) and the PDF report.
+urlpatterns = [
+    path("assessments/score", ScoreView.as_view(), name="assessment-score"),
+    path("assessments/<int:pk>/report.pdf", ReportPdfView.as_view({"get": "report_pdf"}), name="assessment-report-pdf"),
+]

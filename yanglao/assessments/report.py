@@ -30,7 +30,10 @@ def report_context(assessment: Assessment) -> dict[str, Any]:
     events: dict[str, int] = {}
     for code in assessment.risk_events or []:
         events[code] = events.get(code, 0) + 1
+    from yanglao.core.models import Division
+
     return {
+        "division_name": Division.objects.filter(code=assessment.division_code).values_list("name", flat=True).first(),
         "a": assessment,
         "person": assessment.person,
         "groups": groups,

@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- modules -------------------------------------------------------------------------------
+ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
+ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
+
 # --- background work -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -8,8 +8,12 @@ router = DefaultRouter(trailing_slash=True)
 router.register("divisions", views.DivisionViewSet, basename="division")
 
 
+MODULE_PATHS: list = []
+
+
 def register_module_routes() -> None:
-    """Each module's api.py may define `register(router)` to add its endpoints to the one router."""
+    """Each module's api.py may define `register(router)` to add viewsets to the one router, and
+    `urlpatterns` for paths outside it (placed before the router's, under /api/v1/)."""
     import importlib
     from importlib.util import find_spec
 
@@ -20,6 +24,7 @@ def register_module_routes() -> None:
             api = importlib.import_module(f"yanglao.{module}.api")
             if hasattr(api, "register"):
                 api.register(router)
+            MODULE_PATHS.extend(getattr(api, "urlpatterns", []))
 
 
 register_module_routes()
@@ -39,4 +44,4 @@ schema = [
 
 
 def urlpatterns_v1() -> list:
-    return [*v1, path("", include(router.urls))]
+    return [*v1, *MODULE_PATHS, path("", include(router.urls))]
