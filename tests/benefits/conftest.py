@@ -39,7 +39,7 @@ def run_month(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def older(new_person):
+def older(new_person):  # noqa: F811
     """older("19440315", division_code=..., living_situation=...) -> Person born that day."""
     counter = {"n": 500}
 

@@ -52,9 +52,8 @@ def test_county_officer_registers_a_home_with_beds_and_a_star_rating(live_server
 
 
 def test_applicant_sees_their_position_on_the_public_page(live_server, page, shot, new_person, jiangcheng):
-    from yanglao.institutions import services as inst
-
     from yanglao.admissions.defaults import ensure_default_rules
+    from yanglao.institutions import services as inst
 
     ensure_default_rules()  # transactional tests flush the migration's data
     staff = jiangcheng

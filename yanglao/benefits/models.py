@@ -39,6 +39,7 @@ from .choices import (
     ProgrammeStatus,
     ReferenceDay,
     RunStatus,
+    StopReason,
     SuspensionReason,
 )
 
@@ -347,6 +348,10 @@ class RunChange(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "person"], name="stopped_once_per_run")]
+
+    @property
+    def reason_label(self) -> str:
+        return str(dict(StopReason.choices).get(self.reason, self.reason))
 
 
 class RunSummary(models.Model):

@@ -21,7 +21,6 @@ from openpyxl.styles import Font
 from yanglao.core.audit import audit_bulk, audit_context, audit_export
 from yanglao.core.crypto import decrypt
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
-from yanglao.core.idnumber import mask_id_number
 from yanglao.core.models import User
 from yanglao.core.tabular import CellError, TableError, cell_to_decimal, clean_text, read_table
 

@@ -15,7 +15,16 @@ from django.db.models import QuerySet, Sum
 from yanglao.core.models import Division
 from yanglao.core.scope import restrict
 
-from .models import BankAccount, Enrolment, Entitlement, PaymentRun, Programme, RunChange, RunSummary, Suspension
+from .models import (
+    BankAccount,
+    Enrolment,
+    Entitlement,
+    PaymentRun,
+    Programme,
+    RunChange,
+    RunSummary,
+    Suspension,
+)
 
 LOCKED = ("approved", "paid", "reconciled")
 

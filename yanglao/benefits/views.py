@@ -18,13 +18,13 @@ from openpyxl import Workbook
 from yanglao.core.audit import audit_export
 from yanglao.core.errors import DomainError
 from yanglao.core.scope import get_scoped_or_404
+from yanglao.core.views import capability_required
 from yanglao.people.models import Person
 
 from . import payfiles, selectors, services
 from .choices import BandBasis, EnrolmentMode, ProgrammeKind, ReferenceDay, SuspensionReason
 from .models import Enrolment, PaymentRun, Programme, RunSummary, Suspension
 from .months import add_months, parse_month
-from yanglao.core.views import capability_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CATEGORY_CHOICES = [("tekun", "特困供养"), ("dibao", "低保"), ("dibao_edge", "低保边缘"),
@@ -116,7 +116,8 @@ def _form_errors(form: forms.Form, exc: DomainError) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     programmes = selectors.programmes_for(request.user)
     runs = selectors.runs_for(request.user)[:20]
-    return render(request, "benefits/home.html", {"programmes": programmes, "runs": runs})
+    return render(request, "benefits/home.html", {"programmes": programmes, "runs": runs,
+                                                  "can_configure": request.user.can("benefits.configure")})
 
 
 @capability_required("benefits.configure")
@@ -162,7 +163,8 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/programme_detail.html", {
         "programme": programme, "rules": programme.rules.all(), "bands": programme.bands.all(),
         "runs": selectors.runs_for(request.user, programme)[:24], "rule_form": rule_form, "band_form": band_form,
-        "month_form": month_form, "today": today,
+        "month_form": month_form, "today": today, "user_can_prepare": request.user.can("benefits.prepare"),
+        "user_can_configure": request.user.can("benefits.configure"),
     })
 
 
@@ -189,8 +191,6 @@ def _run(request: HttpRequest, pk: int) -> PaymentRun:
 @capability_required("benefits.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    if request.headers.get("HX-Request") and run.is_working:
-        return render(request, "benefits/_run_progress.html", {"run": run})
     total, counties = selectors.run_breakdown(request.user, run)
     lines = selectors.lines_for(request.user).filter(run=run)
     show = request.GET.get("show", "new")

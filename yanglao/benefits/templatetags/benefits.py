@@ -36,3 +36,12 @@ def payments_card(context: template.Context, person: Any) -> dict[str, Any]:
     account = getattr(person, "bank_account", None) if allowed and hasattr(person, "bank_account") else None
     return {"person": person, "allowed": allowed, "lines": person_payments(user, person.pk) if allowed else [],
             "account": account}
+
+
+@register.filter
+def category_labels(codes: Any) -> str:
+    """["tekun", "dibao"] → "特困供养、低保"."""
+    from yanglao.people.choices import Category
+
+    labels = dict(Category.choices)
+    return "、".join(str(labels.get(c, c)) for c in (codes or []))
