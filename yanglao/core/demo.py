@@ -11,6 +11,7 @@ DEMO_PASSWORD = "Yanglao@2026"
 # username, role, division code, real name, organisation key
 DEMO_ACCOUNTS: list[tuple[str, str, str | None, str, str | None]] = [
     ("city", Role.CITY_ADMIN, "4417", "陈志明（市民政局）", None),
+    ("city2", Role.CITY_ADMIN, "4417", "周慧敏（市民政局复核）", None),
     ("jiangcheng", Role.COUNTY_STAFF, "441702", "林秀珍（江城区民政局）", None),
     ("yangdong", Role.COUNTY_STAFF, "441704", "黄建华（阳东区民政局）", None),
     ("yangxi", Role.COUNTY_STAFF, "441721", "梁小燕（阳西县民政局）", None),
