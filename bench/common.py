@@ -188,7 +188,7 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 def fmt(value: float | int | str) -> str:
     if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+        return f"{value:#.3g}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
 
 

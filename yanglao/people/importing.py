@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from yanglao.core.audit import AuditActor, audit_bulk, audit_context, record
+from yanglao.core.bulk import copy_rows
 from yanglao.core.crypto import Sealer
 from yanglao.core.errors import ValidationFailed
 from yanglao.core.idnumber import mask_id_number, mask_phone
@@ -231,7 +232,7 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
 
     def flush() -> None:
         if clean_batch:
-            _copy_into_stage(_stage_rows(clean_batch, job.pk, sealer))
+            copy_rows(STAGE, STAGE_COLUMNS, _stage_rows(clean_batch, job.pk, sealer))
             clean_batch.clear()
         if error_batch:
             ImportRowError.objects.bulk_create(error_batch)
@@ -268,17 +269,6 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
     return valid, errors, total
 
 
-def _copy_into_stage(rows: Iterator[tuple[Any, ...]]) -> None:
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
-            cur.executemany(f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({placeholders})", list(rows))
-
-
 def _insert_staged(job: ImportJob) -> tuple[int, int]:
     """Move staged rows into the registry: people, then their categories and contacts. Idempotent."""
     now = timezone.now()
@@ -305,31 +295,37 @@ def _insert_staged(job: ImportJob) -> tuple[int, int]:
 
 
 def _insert_related(cur: Any, job_id: int, now: dt.datetime) -> None:
-    """Categories and contacts of the staged rows, for people created by this import only."""
+    """Categories and contacts of the staged rows, for the people this import created (who have none
+    yet), streamed in set-based writes."""
     import json
 
     from .models import Contact, PersonCategory
 
+    # A re-run after a crash between this transaction's commit and the job's status update finds
+    # the people already created with their categories and contacts: those are skipped.
     cur.execute(
-        f"""SELECT p.id, p.division_code, s.categories, s.contact FROM {STAGE} s
-            JOIN {Person._meta.db_table} p ON p.id_number_hash = s.id_hash
+        f"""SELECT p.id, p.division_code,
+                   CASE WHEN EXISTS (SELECT 1 FROM {PersonCategory._meta.db_table} c WHERE c.person_id = p.id)
+                        THEN '' ELSE s.categories END,
+                   CASE WHEN EXISTS (SELECT 1 FROM {Contact._meta.db_table} k WHERE k.person_id = p.id)
+                        THEN '' ELSE s.contact END
+            FROM {STAGE} s JOIN {Person._meta.db_table} p ON p.id_number_hash = s.id_hash
             WHERE s.job_id = %s AND p.source = %s AND (s.categories <> '' OR s.contact <> '')""",
         [job_id, f"import:{job_id}"],
     )
-    cat_rows: list[PersonCategory] = []
-    contact_rows: list[Contact] = []
+    categories: list[tuple[Any, ...]] = []
+    contacts: list[tuple[Any, ...]] = []
     for pid, division, cats, contact in cur.fetchall():
         for code, valid_from, doc, unit, grade in json.loads(cats) if cats else []:
-            cat_rows.append(PersonCategory(person_id=pid, category=code, valid_from=dt.date.fromisoformat(valid_from),
-                                           document_no=doc, issuing_unit=unit, disability_grade=grade,
-                                           division_code=division))
+            categories.append((pid, code, dt.date.fromisoformat(valid_from), None, doc, unit, grade, division, now, now, 1))
         if contact:
             kind, name, relation, enc, h, masked = json.loads(contact)
-            if not Contact.objects.filter(person_id=pid, name=name).exists():
-                contact_rows.append(Contact(person_id=pid, kind=kind, name=name, relation=relation, phone_enc=enc,
-                                            phone_hash=h, phone_masked=masked, division_code=division))
-    PersonCategory.objects.bulk_create(cat_rows, batch_size=2000, ignore_conflicts=True)
-    Contact.objects.bulk_create(contact_rows, batch_size=2000)
+            contacts.append((pid, kind, name, relation, enc, h, masked, division, now, now, 1))
+    copy_rows(PersonCategory._meta.db_table, ["person_id", "category", "valid_from", "valid_to", "document_no",
+                                              "issuing_unit", "disability_grade", "division_code", "created_at",
+                                              "updated_at", "version"], categories)
+    copy_rows(Contact._meta.db_table, ["person_id", "kind", "name", "relation", "phone_enc", "phone_hash", "phone_masked",
+                                       "division_code", "created_at", "updated_at", "version"], contacts)
 
 
 def error_report_workbook(job: ImportJob) -> bytes:

@@ -18,7 +18,7 @@ class Person(AuditedModel):
 
     name = models.CharField(_("姓名"), max_length=32)
     id_number_enc = models.TextField()
-    id_number_hash = models.CharField(max_length=64, unique=True)
+    id_number_hash = models.CharField(max_length=64)  # unique: see Meta (no LIKE index needed)
     id_number_masked = models.CharField(_("身份证号码"), max_length=18)
     id_last4 = models.CharField(max_length=4)
     id_converted_from_15 = models.BooleanField(_("由15位号码转换"), default=False)
@@ -56,10 +56,11 @@ class Person(AuditedModel):
             models.Index(fields=["name", "birth_date"], name="person_name_birth"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="person_one_record_per_id_number"),
             models.CheckConstraint(
                 condition=models.Q(status="active") | models.Q(status_date__isnull=False),
                 name="person_status_has_date",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from yanglao.core.audit import audit_bulk
+from yanglao.core.bulk import copy_rows
 from yanglao.core.crypto import Sealer
 from yanglao.core.idnumber import mask_id_number, mask_phone
 from yanglao.core.models import Division, DivisionLevel
@@ -29,29 +30,6 @@ CATEGORY_COLS = ["person_id", "category", "valid_from", "valid_to", "document_no
 ISSUER = {"tekun": "民政局", "dibao": "民政局", "dibao_edge": "民政局", "economic_hardship": "民政局",
           "family_planning_special": "卫生健康局", "severe_disability": "残疾人联合会", "veteran": "退役军人事务局"}
 COUNTY_NAMES = {"441702": "江城区", "441704": "阳东区", "441721": "阳西县", "441781": "阳春市"}
-
-
-def _write(table: str, columns: list[str], rows: Iterator[tuple[Any, ...]], batch: int = 20000) -> int:
-    n = 0
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
-        else:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-            chunk: list[tuple[Any, ...]] = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) >= batch:
-                    cur.executemany(sql, chunk)
-                    n += len(chunk)
-                    chunk.clear()
-            if chunk:
-                cur.executemany(sql, chunk)
-                n += len(chunk)
-    return n
 
 
 def seed_people(n: int, *, seed: int, today: dt.date | None = None, city: str = "4417") -> int:
@@ -93,8 +71,8 @@ def seed_people(n: int, *, seed: int, today: dt.date | None = None, city: str = 
             )
 
     with transaction.atomic():
-        added = _write(Person._meta.db_table, PERSON_COLS, people_rows())
-        _write(PersonCategory._meta.db_table, CATEGORY_COLS, iter(categories))
+        added = copy_rows(Person._meta.db_table, PERSON_COLS, people_rows())
+        copy_rows(PersonCategory._meta.db_table, CATEGORY_COLS, iter(categories))
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(
