@@ -188,7 +188,7 @@ def main() -> None:
     phases = Phases()
     if not args.profile:
         phases.wrap(importing, "clean_person", "validation (clean_person)")
-        phases.wrap(importing, "_copy_into_stage", "encrypt + hash + COPY into stage")
+        phases.wrap(importing, "copy_rows", "encrypt + hash + COPY (stage; also categories, contacts)")
         phases.wrap(importing, "_insert_staged", "INSERT … SELECT into the registry")
         phases.wrap(importing, "_insert_related", "  of which categories and contacts")
     profile = cProfile.Profile() if args.profile else None

@@ -33,7 +33,8 @@ class Person(AuditedModel):
     living_situation = models.CharField(_("居住状况"), max_length=16, choices=LivingSituation.choices)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     status_date = models.DateField(_("状态日期"), null=True, blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from")
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from",
+                                    db_index=False)  # a partial index below: almost every row is NULL
     consent_at = models.DateField(_("敏感信息处理同意日期"), null=True, blank=True)
     consent_by = models.CharField(_("同意人"), max_length=32, blank=True)
     consent_document = models.CharField(_("同意书编号"), max_length=64, blank=True)
@@ -53,7 +54,7 @@ class Person(AuditedModel):
             models.Index(fields=["id_last4", "name"], name="person_last4_name"),
             models.Index(fields=["phone_hash"], name="person_phone_hash"),
             models.Index(fields=["birth_date"], name="person_birth_date"),
-            models.Index(fields=["name", "birth_date"], name="person_name_birth"),
+            models.Index(fields=["merged_into"], name="person_merged_into", condition=models.Q(merged_into__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], name="person_one_record_per_id_number"),
