@@ -141,8 +141,11 @@ def test_offer_through_the_api_answers_409_when_the_bed_is_taken(jiangcheng, hom
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks and real concurrent connections")
 def test_fifty_simultaneous_requests_for_the_last_bed_give_exactly_one_success(divisions):
-    from tests.people.conftest import make_id
+    from tests.conftest import make_id
+    from yanglao.admissions.defaults import ensure_default_rules
     from yanglao.people import services as people_services
+
+    ensure_default_rules()  # transactional tests flush the migration's data
 
     staff = make_user(Role.COUNTY_STAFF, "441702", username="racer")
     home = inst_services.institution_create(by=staff, data={
