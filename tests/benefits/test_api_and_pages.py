@@ -126,3 +126,12 @@ def test_county_staff_see_the_run_but_only_their_county(may_run, yangxi):
     run, _person = may_run
     body = page_client(yangxi).get(f"/benefits/runs/{run.pk}/").content.decode()
     assert "林阿婆" not in body and "您的辖区内没有发放明细" in body
+
+
+def test_run_figures_through_the_api_are_cut_to_a_county_users_jurisdiction(may_run, yangxi, city_admin):
+    run, _person = may_run
+    city = api_client(city_admin).get(f"/api/v1/benefits/runs/{run.pk}/").json()
+    assert city["people_count"] == 1 and city["no_account_count"] is not None
+    other = api_client(yangxi).get(f"/api/v1/benefits/runs/{run.pk}/").json()
+    assert other["people_count"] == 0 and other["line_count"] == 0 and other["total_amount"] == "0.00"
+    assert other["no_account_count"] is None and other["paid_amount"] is None

@@ -293,3 +293,10 @@ def test_user_model_enforces_a_division_for_staff_roles(divisions):
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="nodiv", role=Role.COUNTY_STAFF)
     make_user(Role.COUNTY_STAFF, "441702", username="hasdiv")
+
+
+def test_login_never_redirects_off_site(jiangcheng):
+    got = Client().post("/login/?next=https://evil.example/steal", {"username": "jiangcheng", "password": PASSWORD})
+    assert got.status_code == 302 and got.url == "/"
+    ok = Client().post("/login/?next=/divisions/", {"username": "jiangcheng", "password": PASSWORD})
+    assert ok.url == "/divisions/"

@@ -183,3 +183,20 @@ def test_fifty_simultaneous_requests_for_the_last_bed_give_exactly_one_success(d
     assert sorted(results) == [201] + [409] * 49
     assert Offer.objects.filter(bed=bed, status="pending").count() == 1
     assert Bed.objects.get(pk=bed.pk).status == "reserved"
+
+
+def test_moving_a_person_takes_their_assessment_and_application_to_the_new_county(city_admin, jiangcheng, home,
+                                                                                  new_person):
+    from yanglao.people import services as people_services
+
+    person = new_person()
+    assessment = give_care_level(person, 3)
+    app = services.application_create(by=jiangcheng, person=person, institution=home)
+    people_services.person_update(by=city_admin, person=person, data={"division_code": "441721100005"})
+    assessment.refresh_from_db()
+    app.refresh_from_db()
+    assert assessment.division_code == "441721100005" and app.division_code == "441721100005"
+    old = api_client(jiangcheng)
+    assert old.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 404
+    new = api_client(make_user(Role.COUNTY_STAFF, "441721"))
+    assert new.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 200

@@ -179,3 +179,25 @@ def test_workbench_shows_the_jurisdictions_figures(jiangcheng, new_person, divis
     assert cards["people"] == "2" and cards["people_80"] == "1"
     other = page_client(make_user(Role.COUNTY_STAFF, "441721")).get("/")
     assert {c["key"]: c["value"] for c in other.context["cards"]}["people"] == "0"
+
+
+def test_history_of_a_merged_record_shows_only_its_own_records(jiangcheng, new_person, divisions):
+    """Ids of different record types must not be mixed: a category id is not a person id."""
+    yangxi = make_user(Role.COUNTY_STAFF, "441721")
+    stranger = new_person(by=yangxi, name="外县人", division_code="441721100005")
+    keep = new_person(name="梁亚妹")
+    other = new_person(name="梁亚妹", categories=[{"category": "veteran", "valid_from": "2020-01-01"}])
+    services.person_merge(by=make_user(Role.COUNTY_STAFF, "441702"), keep=keep, merge=other)
+    page = page_client(jiangcheng).get(f"/people/{keep.pk}/").content.decode()
+    assert "外县人" not in page and stranger.id_number_masked not in page
+    assert "退役军人" in page  # the moved category's history is there
+
+
+def test_moving_a_person_moves_every_copy_of_their_division(city_admin, jiangcheng, new_person, divisions):
+    from yanglao.core.models import AuditEntry
+
+    person = new_person(categories=[{"category": "dibao", "valid_from": "2024-01-01"}])
+    services.person_update(by=city_admin, person=person, data={"division_code": "441721100005"})
+    assert person.categories.get().division_code == "441721100005"
+    assert AuditEntry.objects.filter(action="bulk", extra__operation="person_moved").exists()
+    assert page_client(jiangcheng).get(f"/people/{person.pk}/").status_code == 404

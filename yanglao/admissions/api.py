@@ -90,6 +90,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 class OfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = OfferSerializer
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.can("admissions.view"):
+            raise Forbidden()
+
     def get_queryset(self) -> Any:
         return restrict(Offer.objects.all(), self.request.user).order_by("-offered_at")
 

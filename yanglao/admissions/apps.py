@@ -8,6 +8,11 @@ class AdmissionsConfig(AppConfig):
 
     def ready(self) -> None:
         from yanglao.core.roles import Role, register_capabilities
+        from yanglao.people.services import register_person_division_copy
+
+        from .models import Application
+
+        register_person_division_copy(Application)
 
         staff = {"admissions.view", "admissions.apply", "admissions.offer"}
         register_capabilities({

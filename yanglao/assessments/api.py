@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Organisation, User
 from yanglao.core.scope import get_scoped_or_404
@@ -198,7 +198,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(parameters=FILTERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", []) if isinstance(response.data, dict) else response.data
+        audit_sensitive_list(Assessment, ids=[r["id"] for r in rows], fields=HEALTH_FIELDS,
+                             division_code=request.user.scope_prefix or "")
+        return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         assessment = self.get_object()

@@ -8,6 +8,11 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from yanglao.core.roles import Role, register_capabilities
+        from yanglao.people.services import register_person_division_copy
+
+        from .models import Assessment
+
+        register_person_division_copy(Assessment)
 
         view = {"assessments.view"}
         staff = view | {"assessments.request", "assessments.figures", "assessments.export"}

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import DomainError
 from yanglao.core.models import Division
 from yanglao.core.scope import get_scoped_or_404
-from yanglao.core.views import capability_required
+from yanglao.core.views import capability_required, safe_next
+from yanglao.people.models import Person
 from yanglao.people.selectors import people_for
 
 from . import exporting, importing, report, selectors, services
@@ -43,6 +44,12 @@ def _page(request: HttpRequest, qs: Any) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _audit_page(request: HttpRequest, model: Any, page: Any, fields: list[str]) -> None:
+    """A page naming people with their care levels (health data) is a view of sensitive data."""
+    audit_sensitive_list(model, ids=[obj.pk for obj in page.object_list], fields=fields,
+                         division_code=request.user.scope_prefix or "")
+
+
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -54,6 +61,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = _page(request, selectors.search_assessments(request.user, filters))
+    _audit_page(request, Assessment, page, ["level"])
     return render(request, "assessments/list.html", {"form": form, "page": page, "query": _query_without_page(request)})
 
 
@@ -229,7 +237,7 @@ def reassess(request: HttpRequest, person_pk: int) -> HttpResponse:
             requested_via=request.POST.get("requested_via") or RequestedVia.STAFF)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or "assessments:due")
+        return redirect(safe_next(request, request.POST.get("next")) or "assessments:due")
     messages.success(request, _("已登记复评申请；原评估结果保留在历史记录中"))
     return redirect("assessments:detail", pk=assessment.pk)
 
@@ -242,7 +250,9 @@ def reassessments_due(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(valid_until__lt=today)
     elif request.GET.get("only") == "due":
         qs = qs.filter(valid_until__gte=today)
-    return render(request, "assessments/due.html", {"page": _page(request, qs), "today": today,
+    page = _page(request, qs)
+    _audit_page(request, Assessment, page, ["level", "valid_until"])
+    return render(request, "assessments/due.html", {"page": page, "today": today,
                                                     "query": _query_without_page(request),
                                                     "only": request.GET.get("only", "")})
 
@@ -265,6 +275,7 @@ def figures(request: HttpRequest) -> HttpResponse:
                         for lv in LEVELS] + [{"name": "未评估", "data": [t["unassessed"] for t in table]}]}
     division = request.GET.get("division", "").strip()
     people = _page(request, selectors.people_at_level(request.user, today, min_level=2, division=division))
+    _audit_page(request, Person, people, ["care_level"])
     return render(request, "assessments/figures.html", {
         "table": table, "chart": json.dumps(chart, ensure_ascii=False), "chart_data": chart, "by": by,
         "levels": LEVELS, "people": people, "today": today, "division": division,

@@ -96,6 +96,24 @@ class RunSerializer(serializers.ModelSerializer):
                   "paid_amount", "failed_count", "failed_amount"]
         read_only_fields = fields
 
+    def to_representation(self, run: PaymentRun) -> dict[str, Any]:
+        """A user whose jurisdiction is smaller than the run's area gets the run's figures for their
+        area only (from the per-township summaries); figures kept only for the whole run are withheld."""
+        data = super().to_representation(run)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        prefix = getattr(user, "scope_prefix", None) or ""
+        if user is None or (prefix and run.division_code.startswith(prefix)):
+            return data
+        total, _counties = selectors.run_breakdown(user, run)
+        data.update({"line_count": total.lines, "people_count": total.people, "total_amount": f"{total.amount:.2f}",
+                     "new_count": total.new, "changed_count": total.changed, "stopped_count": total.stopped,
+                     "back_pay_count": total.back_pay, "carried_count": total.carried})
+        for key in ("adjustment_count", "no_account_count", "paid_count", "paid_amount", "failed_count", "failed_amount"):
+            data[key] = None
+        data["scope"] = prefix
+        return data
+
 
 class LineSerializer(serializers.ModelSerializer):
     month = MonthField(read_only=True)

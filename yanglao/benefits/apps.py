@@ -8,6 +8,12 @@ class BenefitsConfig(AppConfig):
 
     def ready(self) -> None:
         from yanglao.core.roles import Role, register_capabilities
+        from yanglao.people.services import register_person_division_copy
+
+        from .models import BankAccount, Enrolment, Suspension
+
+        for model in (BankAccount, Enrolment, Suspension):
+            register_person_division_copy(model)
 
         # The city configures programmes, prepares and approves runs (two different city accounts:
         # maker-checker), issues payment files and reconciles. Counties and townships enrol people,

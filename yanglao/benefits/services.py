@@ -400,7 +400,7 @@ def bank_account_set(*, by: User, person: Person, bank_name: str, account_no: st
 
 def bank_account_reveal(*, by: User, account: BankAccount, reason: str = "") -> str:
     _require(by, "benefits.reveal")
-    if not division_in_scope(by, account.division_code):
+    if not division_in_scope(by, account.person.division_code):  # where the person lives now
         raise Forbidden("该账户不在您的管辖范围内")
     with audit_context(by):
         audit_sensitive_view(account, fields=["account_no"], reveal=True)

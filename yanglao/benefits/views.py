@@ -203,7 +203,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         listed = qs.order_by("division_code", "person_id", "month")[:100]
     u = request.user
     return render(request, "benefits/run_detail.html", {
-        "run": run, "total": total, "counties": counties, "listed": listed, "show": show,
+        "run": run, "total": total, "whole_run": run.division_code.startswith(request.user.scope_prefix or "-"), "counties": counties, "listed": listed, "show": show,
         "upload_form": UploadForm(), "errors": request.session.pop(f"benefits-recon-{run.pk}", None),
         "can_approve": u.can("benefits.approve") and run.status == "preview" and run.prepared_by_id != u.pk,
         "own_run": run.prepared_by_id == u.pk, "can_pay": u.can("benefits.pay") and run.is_locked,

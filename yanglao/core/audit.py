@@ -170,6 +170,20 @@ def audit_sensitive_view(obj: models.Model, *, fields: list[str], reveal: bool =
     )
 
 
+def audit_sensitive_list(
+    model: type[models.Model], *, ids: list[Any], fields: list[str], division_code: str = ""
+) -> AuditEntry | None:
+    """Someone saw a page or API list showing sensitive fields of several records (one line per page)."""
+    if not ids:
+        return None
+    return record(
+        AuditAction.VIEW_SENSITIVE,
+        object_type=model_label(model),
+        division_code=division_code,
+        extra={"fields": fields, "ids": [str(i) for i in ids[:500]], "count": len(ids)},
+    )
+
+
 def audit_export(
     model: type[models.Model], *, count: int | None, fmt: str, filters: dict[str, Any], masked: bool, division_code: str = ""
 ) -> AuditEntry:

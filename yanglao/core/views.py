@@ -54,6 +54,16 @@ def capability_required(capability: str):  # type: ignore[no-untyped-def]
     return decorator
 
 
+def safe_next(request: HttpRequest, target: str | None) -> str | None:
+    """A redirect target from the request, only if it stays on this site."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return None
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     Division.objects.exists()
     return JsonResponse({"status": "ok"})
@@ -87,7 +97,7 @@ def _complete_login(request: HttpRequest, user: User, *, otp: bool) -> HttpRespo
     if user.password_expired():
         messages.warning(request, _("您的密码已过期，请先修改密码。"))
         return redirect("core:password_change")
-    return redirect(request.GET.get("next") or settings.LOGIN_REDIRECT_URL)
+    return redirect(safe_next(request, request.GET.get("next")) or settings.LOGIN_REDIRECT_URL)
 
 
 @require_http_methods(["GET", "POST"])

@@ -255,7 +255,12 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
                 header = HEADER_OF.get(fld, fld)
                 col = table.column_of(header)
                 raw = data.get(fld, "")
-                shown = mask_id_number(str(raw)) if fld == "id_number" and raw else str(raw or "")[:100]
+                if fld == "id_number" and raw:
+                    shown = mask_id_number(str(raw))
+                elif fld in ("phone", "contact_phone") and raw:
+                    shown = mask_phone(str(raw))  # the report is not an audited reveal
+                else:
+                    shown = str(raw or "")[:100]
                 error_batch.append(ImportRowError(job=job, row=row_no, column=f"{col} {header}".strip(), reason=reason[:300],
                                                   value=shown))
         else:

@@ -19,6 +19,18 @@ from .choices import LivingSituation, Status
 from .models import Contact, Person, PersonCategory
 from .validation import CategoryInput, ContactInput, PersonInput, check_division, clean_person
 
+# Records of other modules that copy the person's division code for scope (assessments, bank
+# accounts, enrolments, applications, …). Each module registers its models from AppConfig.ready;
+# when a person moves, every copy moves with them in the same transaction, so the old county stops
+# seeing them and the new county starts. Records of what happened in a place (payment lines, run
+# summaries) are not registered: they stay with the county that paid.
+PERSON_DIVISION_COPIES: list[tuple[Any, str]] = []
+
+
+def register_person_division_copy(model: Any, person_field: str = "person") -> None:
+    PERSON_DIVISION_COPIES.append((model, person_field))
+
+
 ID_PURPOSE = "id_number"
 PHONE_PURPOSE = "phone"
 
@@ -141,10 +153,21 @@ def person_update(*, by: User, person: Person, data: dict[str, Any]) -> Person:
         for key, value in changes.items():
             setattr(locked, key, value)
         locked.save()
-        if "division_code" in changes:
-            PersonCategory.objects.filter(person=locked).update(division_code=locked.division_code)
-            Contact.objects.filter(person=locked).update(division_code=locked.division_code)
+        if "division_code" in changes and changes["division_code"] != person.division_code:
+            _move_copies(locked, old=person.division_code)
     return locked
+
+
+def _move_copies(person: Person, *, old: str) -> None:
+    """Re-code every record that copies the person's division (set-based, one audit line each)."""
+    from yanglao.core.audit import audit_bulk
+
+    for model, field in [(PersonCategory, "person"), (Contact, "person"), *PERSON_DIVISION_COPIES]:
+        moved = model.objects.filter(**{field: person}).exclude(division_code=person.division_code).update(
+            division_code=person.division_code)
+        if moved:
+            audit_bulk(model, operation="person_moved", count=moved, division_code=person.division_code,
+                       params={"person": person.pk, "from": old, "to": person.division_code})
 
 
 def _check_status(status: Any, status_date: Any, errors: dict[str, str]) -> None:

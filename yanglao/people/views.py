@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from yanglao.core.audit import audit_sensitive_view, history_for
+from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import DomainError
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.scope import get_scoped_or_404, restrict
@@ -21,7 +21,7 @@ from yanglao.core.views import capability_required
 
 from . import exporting, importing, selectors, services
 from .choices import AgeBand, Category, ContactKind, LivingSituation, Status
-from .models import ImportJob, Person, PersonCategory
+from .models import Contact, ImportJob, Person, PersonCategory
 
 
 class SearchForm(forms.Form):
@@ -112,10 +112,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk=pk,
     )
     audit_sensitive_view(person, fields=["id_number(masked)", "phone(masked)", "categories"])
-    merged_ids = [str(pk)] + [str(m) for m in person.merged_from.values_list("pk", flat=True)]
-    history = AuditEntry.objects.filter(object_type__in=["people.person", "people.personcategory", "people.contact"]).filter(
-        object_id__in=merged_ids + [str(c.pk) for c in person.categories.all()]
-    ).order_by("-at", "-id")[:100] if person.merged_from.exists() else history_for(person)[:100]
+    history = _history(person)
     path = Division.objects.filter(code=person.division_code).first()
     return render(request, "people/detail.html", {
         "person": person, "history": history, "division": path,
@@ -124,6 +121,20 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "category_form": CategoryForm(initial={"valid_from": timezone.localdate()}), "contact_form": ContactForm(),
         "can_change": request.user.can("people.change"),
     })
+
+
+def _history(person: Person) -> list[AuditEntry]:
+    """The record's history: the person (and records merged into it), their categories and contacts,
+    each matched by its own type and id."""
+    from django.db.models import Q
+
+    person_ids = [person.pk, *person.merged_from.values_list("pk", flat=True)]
+    category_ids = PersonCategory.objects.filter(person_id__in=person_ids).values_list("pk", flat=True)
+    contact_ids = Contact.objects.filter(person_id__in=person_ids).values_list("pk", flat=True)
+    q = (Q(object_type="people.person", object_id__in=[str(i) for i in person_ids])
+         | Q(object_type="people.personcategory", object_id__in=[str(i) for i in category_ids])
+         | Q(object_type="people.contact", object_id__in=[str(i) for i in contact_ids]))
+    return list(AuditEntry.objects.filter(q).order_by("-at", "-id")[:100])
 
 
 @capability_required("people.reveal")
