@@ -200,3 +200,15 @@ def test_moving_a_person_takes_their_assessment_and_application_to_the_new_count
     assert old.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 404
     new = api_client(make_user(Role.COUNTY_STAFF, "441721"))
     assert new.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 200
+
+
+def test_public_lookup_is_rate_limited_per_address(jiangcheng, home, new_person):
+    from django.core.cache import cache
+
+    cache.clear()
+    app = services.application_create(by=jiangcheng, person=new_person(name="黄秀英"), institution=home)
+    client = Client()
+    codes = [client.get("/public/admissions/", {"number": app.number, "name_last_char": "英"}).status_code
+             for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429
+    cache.clear()

@@ -115,10 +115,34 @@ def respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
     return _act(request, func, ok, item.application.institution_id)
 
 
+LOOKUPS_PER_WINDOW = 20
+LOOKUP_WINDOW_SECONDS = 600
+
+
+def _lookup_allowed(request: HttpRequest) -> bool:
+    """At most 20 lookups per address in 10 minutes: application numbers are sequential, so the page
+    must not be a way to walk the queue."""
+    from django.core.cache import cache
+
+    key = f"admissions-lookup:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        count = 1
+    return count <= LOOKUPS_PER_WINDOW
+
+
 def public_lookup(request: HttpRequest) -> HttpResponse:
     """Public: an applicant checks their place in the queue (no sign-in)."""
     form = LookupForm(request.GET or None)
     result, searched = None, False
+    if form.is_valid() and not _lookup_allowed(request):
+        response = render(request, "admissions/public_lookup.html", {"form": form, "throttled": True,
+                                                                     "rules": PriorityRule.objects.all()})
+        response.status_code = 429
+        return response
     if form.is_valid():
         searched = True
         result = services.public_lookup(number=form.cleaned_data["number"], name_last_char=form.cleaned_data["name_last_char"])
