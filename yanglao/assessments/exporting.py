@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export
 from yanglao.core.errors import Forbidden
+from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.people.choices import Sex
 from yanglao.people.models import Person
 
@@ -45,4 +46,4 @@ def export_people_at_level(*, by: Any, qs: QuerySet[Person], on: dt.date, divisi
     tmp.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     return FileResponse(tmp, as_attachment=True, filename=f"care-level-2plus-{stamp}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        content_type=XLSX_CONTENT_TYPE)

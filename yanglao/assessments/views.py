@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import DomainError
+from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.views import capability_required, safe_next
@@ -306,7 +307,4 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @capability_required("assessments.import")
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importing.template_workbook(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = "attachment; filename=mzt039-import-template.xlsx"
-    return response
+    return xlsx_response(importing.template_workbook(), "mzt039-import-template.xlsx")

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export
 from yanglao.core.errors import DomainError
+from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.views import capability_required
 from yanglao.people.models import Person
@@ -26,7 +27,7 @@ from .choices import BandBasis, EnrolmentMode, ProgrammeKind, ReferenceDay, Susp
 from .models import Enrolment, PaymentRun, Programme, RunSummary, Suspension
 from .months import add_months, parse_month
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_CONTENT_TYPE
 CATEGORY_CHOICES = [("tekun", "特困供养"), ("dibao", "低保"), ("dibao_edge", "低保边缘"),
                     ("economic_hardship", "经济困难"), ("family_planning_special", "计划生育特殊家庭"),
                     ("severe_disability", "重度残疾"), ("veteran", "退役军人及其他优抚对象")]

@@ -190,33 +190,22 @@ def read_table(
     lookup = _header_lookup(expected_headers, aliases or {})
     suffix = Path(filename).suffix.lower()
 
-    if suffix in EXCEL_SUFFIXES:
-        raw_rows, sheet_name = _excel_rows(source, filename)
+    def excel_table(src: Any) -> Table:
+        raw_rows, sheet_name = _excel_rows(src, filename)
         return _build_table(
-            raw_rows,
-            filename,
-            expected_headers,
-            lookup,
-            header_scan_rows,
-            sheet_name=sheet_name,
+            raw_rows, filename, expected_headers, lookup, header_scan_rows, sheet_name=sheet_name,
             min_matches=min_matches,
         )
+
+    if suffix in EXCEL_SUFFIXES:
+        return excel_table(source)
     if suffix in CSV_SUFFIXES:
         fh, owned = _open_binary(source)
         try:
             head = fh.read(8)
             fh.seek(0)
-            if _looks_like_excel(head):
-                raw_rows, sheet_name = _excel_rows(fh, filename)
-                return _build_table(
-                    raw_rows,
-                    filename,
-                    expected_headers,
-                    lookup,
-                    header_scan_rows,
-                    sheet_name=sheet_name,
-                    min_matches=min_matches,
-                )
+            if _looks_like_excel(head):  # an .xlsx saved with a .csv name
+                return excel_table(fh)
             encoding = _detect_encoding(fh)
             raw_rows = _csv_rows(fh, owned, encoding, filename)
         except BaseException:

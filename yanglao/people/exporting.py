@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from yanglao.core import crypto
 from yanglao.core.audit import audit_export
 from yanglao.core.errors import Forbidden
+from yanglao.core.http import XLSX_CONTENT_TYPE
 
 from .choices import LivingSituation, Sex, Status
 from .models import Person
@@ -77,7 +78,7 @@ def export_people(*, by: Any, qs: QuerySet[Person], fmt: str, masked: bool, filt
     wb.save(tmp)
     tmp.seek(0)
     return FileResponse(tmp, as_attachment=True, filename=f"people-{stamp}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        content_type=XLSX_CONTENT_TYPE)
 
 
 def read_back(content: bytes) -> list[list[str]]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import DomainError
+from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import capability_required
@@ -286,10 +287,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 @capability_required("people.import")
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(importing.template_workbook(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = "attachment; filename=people-import-template.xlsx"
-    return response
+    return xlsx_response(importing.template_workbook(), "people-import-template.xlsx")
 
 
 @capability_required("people.import")
@@ -302,10 +300,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("people.import")
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_scoped_or_404(ImportJob.objects.all(), request.user, pk=pk)
-    response = HttpResponse(importing.error_report_workbook(job),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=import-{job.pk}-errors.xlsx"
-    return response
+    return xlsx_response(importing.error_report_workbook(job), f"import-{job.pk}-errors.xlsx")
 
 
 @capability_required("people.view")
