@@ -154,7 +154,7 @@ def test_invalid_phone_numbers_are_refused(raw):
 
 
 def test_phone_masking():
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("0662-3123467") == "0662-3****67"
-    assert mask_phone("020-12345678") == "020-12****78"
+    assert mask_phone("13812345678") == "138******78"
+    assert mask_phone("0662-3123467") == "0662-*****67"
+    assert mask_phone("020-12345678") == "020-******78"
     assert mask_phone("") == ""

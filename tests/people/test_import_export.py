@@ -57,10 +57,10 @@ def test_messy_gbk_csv_imports_valid_rows_and_reports_each_bad_row(jiangcheng):
     assert "管辖范围" in errors[(7, "居住社区代码")]
     assert "不是有效的居住状况" in errors[(9, "居住状况")]
     chen = Person.objects.get(name="陈秀英")
-    assert chen.phone_masked == "138****1234"
+    assert chen.phone_masked == "138******34"
     assert set(chen.categories.values_list("category", flat=True)) == {"dibao", "severe_disability"}
     assert chen.categories.get(category="severe_disability").disability_grade == 1
-    assert Contact.objects.get(person=chen).phone_masked == "139****1234"
+    assert Contact.objects.get(person=chen).phone_masked == "139******34"
     assert "共 6 条，成功 2 条" in job.message
 
 

@@ -221,7 +221,10 @@ def normalise_phone(raw: str | int, *, default_area_code: str | None = None) -> 
 
 
 def mask_phone(value: str) -> str:
-    """``138****5678`` for mobiles, ``0662-3****67`` for landlines; other text keeps only its ends."""
+    """``138******78`` for mobiles, ``0662-*****67`` for landlines; other text keeps only its ends.
+
+    Only the carrier prefix (or area code) and the last two digits show: a million candidates remain,
+    so the exact-phone search (rate-limited and audited) cannot be used to complete a masked number."""
     if not value:
         return ""
     try:
@@ -231,6 +234,6 @@ def mask_phone(value: str) -> str:
         n = len(phone)
         return "*" * n if n <= 5 else phone[:2] + "*" * (n - 4) + phone[-2:]
     if "-" not in phone:
-        return f"{phone[:3]}****{phone[-4:]}"
+        return f"{phone[:3]}******{phone[-2:]}"
     area, local = phone.split("-")
-    return f"{area}-{local[:-6]}****{local[-2:]}"
+    return f"{area}-{'*' * (len(local) - 2)}{local[-2:]}"
