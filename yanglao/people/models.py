@@ -167,6 +167,13 @@ class ImportJob(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker touches this while it works; a running job whose heartbeat is older than
+    # settings.IMPORT_STALE_MINUTES has lost its worker and is marked failed (importing.fail_stale_jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The row limit of the way the file came in (web upload or command line), from settings.UPLOAD_LIMITS.
+    max_rows = models.PositiveIntegerField(null=True, blank=True)
+    # Errors beyond settings.IMPORT_MAX_STORED_ERRORS are counted in error_rows but not stored.
+    stored_errors = models.PositiveIntegerField(default=0)
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
