@@ -176,7 +176,19 @@ class User(AbstractUser):
         return timezone.now() - self.password_changed_at > dt.timedelta(days=days)
 
     def is_locked(self) -> bool:
+        """Informational: when the sign-in throttle last hard-locked the account (the throttle itself lives
+        in `core.RateCounter`, see `services.auth_check_password`)."""
         return self.locked_until is not None and self.locked_until > timezone.now()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """The credential fingerprint that binds sessions (Django checks it on every request) and API tokens
+        (`ApiToken.credentials_hash`): a change of the password or of the two-factor secret, by any path,
+        signs out every other session and kills every token issued before it."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "yanglao.core.User.credentials", f"{self.password}\x00{self.totp_secret}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class ApiToken(models.Model):
@@ -190,6 +202,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The account's credential fingerprint (password and two-factor secret) when the token was issued:
+    # a token stops working as soon as either changes, by whatever path (see User.get_session_auth_hash).
+    credentials_hash = models.CharField(max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("接口令牌")
@@ -217,6 +232,27 @@ class LoginEvent(models.Model):
         ordering = ["-at"]
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
+        indexes = [models.Index(fields=["user", "ip", "at"], name="loginevent_user_ip")]
+
+
+class RateCounter(models.Model):
+    """A shared counter for rate limits and sign-in throttling (`yanglao/core/ratelimit.py`), in the
+    database so that every worker and server sees the same count. One row per (scope, key, window)."""
+
+    id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=255)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("频率计数")
+        verbose_name_plural = _("频率计数")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="ratecounter_scope_key_window")
+        ]
 
 
 class AuditAction(models.TextChoices):
