@@ -122,16 +122,11 @@ LOOKUP_WINDOW_SECONDS = 600
 def _lookup_allowed(request: HttpRequest) -> bool:
     """At most 20 lookups per address in 10 minutes: application numbers are sequential, so the page
     must not be a way to walk the queue."""
-    from django.core.cache import cache
+    from yanglao.core import ratelimit
+    from yanglao.core.clientip import client_ip
 
-    key = f"admissions-lookup:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        count = 1
-    return count <= LOOKUPS_PER_WINDOW
+    return ratelimit.hit("admissions-lookup", client_ip(request) or "-", limit=LOOKUPS_PER_WINDOW,
+                         window_seconds=LOOKUP_WINDOW_SECONDS).allowed
 
 
 def public_lookup(request: HttpRequest) -> HttpResponse:

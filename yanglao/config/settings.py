@@ -5,6 +5,7 @@ SQLite under var/ is the embedded default; DATABASE_URL switches to PostgreSQL.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -157,8 +158,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOCKOUT_ATTEMPTS = envint("YANGLAO_LOCKOUT_ATTEMPTS", 5)
-LOCKOUT_MINUTES = envint("YANGLAO_LOCKOUT_MINUTES", 30)
+# Sign-in throttling (yanglao/core/services.py). After LOGIN_FREE_FAILURES failed sign-ins for a username,
+# each further attempt is refused unchecked for 1 s, 2 s, 4 s … (at most LOGIN_DELAY_MAX_SECONDS);
+# LOCKOUT_ATTEMPTS failures lock it for LOCKOUT_MINUTES, except from addresses where the account signed in
+# (both factors) within LOGIN_KNOWN_ADDRESS_DAYS. An address with LOGIN_ADDRESS_FAILURES failures within
+# LOGIN_ADDRESS_WINDOW_MINUTES is refused until the window ends. A lock never touches issued API tokens.
+LOCKOUT_ATTEMPTS = envint("YANGLAO_LOCKOUT_ATTEMPTS", 10)
+LOCKOUT_MINUTES = envint("YANGLAO_LOCKOUT_MINUTES", 15)
+LOGIN_FREE_FAILURES = envint("YANGLAO_LOGIN_FREE_FAILURES", 3)
+LOGIN_DELAY_MAX_SECONDS = envint("YANGLAO_LOGIN_DELAY_MAX_SECONDS", 60)
+LOGIN_ADDRESS_FAILURES = envint("YANGLAO_LOGIN_ADDRESS_FAILURES", 20)
+LOGIN_ADDRESS_WINDOW_MINUTES = envint("YANGLAO_LOGIN_ADDRESS_WINDOW_MINUTES", 10)
+LOGIN_KNOWN_ADDRESS_DAYS = envint("YANGLAO_LOGIN_KNOWN_ADDRESS_DAYS", 90)
 REQUIRE_2FA = envbool("YANGLAO_REQUIRE_2FA", True)
 SESSION_IDLE_MINUTES = envint("YANGLAO_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -177,6 +188,13 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("YANGLAO_BEHIND_PROXY", False) else None
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs): yanglao/core/clientip.py.
+TRUSTED_PROXIES = envlist("YANGLAO_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"YANGLAO_TRUSTED_PROXIES: {_proxy!r} is not an address or CIDR network") from _exc
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

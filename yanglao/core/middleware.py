@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from .audit import _actor, actor_for
+from .clientip import client_ip
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -36,7 +37,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _actor.set(actor_for(getattr(request, "user", None), request.META.get("REMOTE_ADDR")))
+        token = _actor.set(actor_for(getattr(request, "user", None), client_ip(request)))
         try:
             return self.get_response(request)
         finally:

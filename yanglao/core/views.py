@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
+from .clientip import client_ip
 from .errors import AuthenticationFailed, ValidationFailed
 from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm
 from .models import Division, User
@@ -36,7 +37,7 @@ PENDING = "pending_2fa_user"
 
 
 def _client(request: HttpRequest) -> ClientInfo:
-    return ClientInfo(ip=request.META.get("REMOTE_ADDR"), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    return ClientInfo(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
 
 
 def capability_required(capability: str):  # type: ignore[no-untyped-def]
