@@ -48,6 +48,14 @@ class AuthenticationFailed(DomainError):
     default_message = "用户名或密码错误"
 
 
+class SignInThrottled(AuthenticationFailed):
+    """A sign-in refused before any password was checked: too many recent failures (429)."""
+
+    code = "throttled"
+    status = 429
+    default_message = "尝试过于频繁，请稍后再试"
+
+
 class AccountLocked(AuthenticationFailed):
     code = "account_locked"
     default_message = "账户已锁定"

@@ -10,12 +10,11 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from ..audit import _actor, actor_for
+from ..clientip import client_ip
 from ..models import ApiToken, User
-from ..services import token_lookup
+from ..services import token_lookup, token_matches_credentials
 
-
-def client_ip(request: Any) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["BearerTokenAuthentication", "client_ip"]
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -37,9 +36,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("令牌已被吊销，请重新获取")
         if token.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed("令牌已过期，请重新获取")
+        if not token_matches_credentials(token):
+            raise exceptions.AuthenticationFailed("令牌已失效：账户的密码或两步验证已变更，请重新获取")
         user = token.user
-        if not user.is_active or user.is_locked():
-            raise exceptions.AuthenticationFailed("账户已停用或已锁定")
+        if not user.is_active:  # a sign-in lock does not end tokens issued by a full sign-in
+            raise exceptions.AuthenticationFailed("账户已停用")
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         _actor.set(actor_for(user, client_ip(request)))  # reset by AuditContextMiddleware at the end
         return user, token
