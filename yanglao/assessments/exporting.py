@@ -12,6 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export
+from yanglao.core.cells import sheet_row
 from yanglao.core.errors import Forbidden
 from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.people.choices import Sex
@@ -39,7 +40,7 @@ def export_people_at_level(*, by: Any, qs: QuerySet[Person], on: dt.date, divisi
         care = levels.get(pk)
         if care is None:  # pragma: no cover - the queryset only holds people with a current level
             continue
-        ws.append([pk, name, masked, str(_SEX.get(sex, sex)), birth.isoformat(), division_code, care.level,
+        sheet_row(ws, [pk, name, masked, str(_SEX.get(sex, sex)), birth.isoformat(), division_code, care.level,
                    care.level_name, care.assessment_id, care.assessed_on.isoformat(), care.valid_until.isoformat()])
     tmp = tempfile.TemporaryFile()
     wb.save(tmp)

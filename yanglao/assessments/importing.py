@@ -22,13 +22,12 @@ from yanglao.core.errors import Forbidden, ValidationFailed
 from yanglao.core.idnumber import IdNumberError, parse_id_number
 from yanglao.core.tabular import (
     CellError,
-    TableError,
     cell_to_date,
     cell_to_id_text,
     clean_name,
     clean_text,
-    read_table,
 )
+from yanglao.core.uploads import read_upload
 from yanglao.people.selectors import people_for
 from yanglao.people.services import id_hash
 
@@ -39,7 +38,6 @@ HEADERS = ["身份证号码", "姓名", "评估日期", "等级", "评估机构"
 ALIASES = {"身份证号": "身份证号码", "公民身份号码": "身份证号码", "评估等级": "等级", "能力等级": "等级",
            "等级(0-3)": "等级", "评估单位": "评估机构", "评估时间": "评估日期"}
 LEVEL_WORDS = {"能力完好": 0, "轻度失能": 1, "中度失能": 2, "重度失能": 3}
-MAX_ROWS = 50000
 
 
 @dataclass(frozen=True)
@@ -77,10 +75,8 @@ def import_mzt(*, by: Any, filename: str, content: bytes) -> ImportResult:
     """Validate every row, then insert the valid ones in one batch (one audit line)."""
     if not by.can("assessments.import"):
         raise Forbidden()
-    try:
-        table = read_table(content, filename=filename, expected_headers=HEADERS, aliases=ALIASES)
-    except TableError as exc:
-        raise ValidationFailed(exc.message, details={"file": exc.message}) from exc
+    # Size and row limits (settings.UPLOAD_LIMITS["assessments"]) and the sheet checks, in one place.
+    table = read_upload(content, kind="assessments", filename=filename, expected_headers=HEADERS, aliases=ALIASES)
     missing = [h for h in ("身份证号码", "评估日期", "等级") if h in table.missing_headers]
     if missing:
         table.close()
@@ -91,8 +87,6 @@ def import_mzt(*, by: Any, filename: str, content: bytes) -> ImportResult:
     parsed: list[tuple[int, str, str, Any, int, str]] = []  # row, hash, name, date, level, source
     for row_number, cells in table:
         result.total += 1
-        if result.total > MAX_ROWS:
-            raise ValidationFailed(f"一次最多导入 {MAX_ROWS} 行，请拆分文件")
         errors_before = len(result.errors)
         text, problem = cell_to_id_text(cells.get("身份证号码"))
         hashed = ""

@@ -302,7 +302,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             result = importing.import_mzt(by=request.user, filename=upload.name, content=upload.read())
         except DomainError as exc:
             form.add_error("file", exc.message)
-    return render(request, "assessments/import.html", {"form": form, "result": result})
+    status = 400 if form.errors else 200  # a refused file is a client error, shown with its reason
+    return render(request, "assessments/import.html", {"form": form, "result": result}, status=status)
 
 
 @capability_required("assessments.import")

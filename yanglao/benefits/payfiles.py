@@ -19,10 +19,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yanglao.core.audit import audit_bulk, audit_context, audit_export
+from yanglao.core.cells import csv_row, sheet_row
 from yanglao.core.crypto import decrypt
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.models import User
-from yanglao.core.tabular import CellError, TableError, cell_to_decimal, clean_text, read_table
+from yanglao.core.tabular import CellError, cell_to_decimal, clean_text
+from yanglao.core.uploads import read_upload
 
 from .choices import RunStatus
 from .models import Entitlement, PaymentResult, PaymentRun, ReconciliationImport
@@ -104,11 +106,11 @@ def payment_xlsx(*, by: User, run: PaymentRun, full_id: bool = False) -> tuple[A
     ws = wb.create_sheet("代发明细")
     title = f"{run.programme.name} {month_label(run.month)} 代发明细（批次 {run.pk}，共 {run.line_count} 笔，" \
             f"合计 {run.total_amount:,.2f} 元）"
-    ws.append([title])
+    sheet_row(ws, [title])
     ws.append(XLSX_HEADERS)
-    for r in pay_rows(run, full_id=full_id):
-        ws.append([r.seq, r.line_id, r.name, r.id_number, r.bank_name, r.account_no, r.holder, r.amount, r.summary,
-                   r.month, r.kind, r.division_code])
+    for r in pay_rows(run, full_id=full_id):  # names and bank names are free text: never formulas
+        sheet_row(ws, [r.seq, r.line_id, r.name, r.id_number, r.bank_name, r.account_no, r.holder, r.amount, r.summary,
+                       r.month, r.kind, r.division_code])
     tmp = tempfile.TemporaryFile()
     wb.save(tmp)
     tmp.seek(0)
@@ -124,7 +126,8 @@ def payment_csv(*, by: User, run: PaymentRun) -> tuple[bytes, str]:
     writer.writerow(CSV_HEADERS)
     count, total = 0, Decimal("0")
     for r in pay_rows(run, full_id=False):
-        writer.writerow([r.line_id, r.holder, r.account_no, f"{r.amount:.2f}", r.id_number, r.bank_name, r.summary])
+        writer.writerow(csv_row([r.line_id, r.holder, r.account_no, f"{r.amount:.2f}", r.id_number, r.bank_name,
+                                 r.summary]))
         count += 1
         total += r.amount
     writer.writerow(["合计", count, "", f"{total:.2f}", "", "", f"批次{run.pk}"])
@@ -141,7 +144,7 @@ def result_template(run: PaymentRun) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in pay_rows(run, full_id=False):
-        ws.append([r.seq, r.line_id, r.id_number, float(r.amount), "", "", ""])
+        sheet_row(ws, [r.seq, r.line_id, r.id_number, float(r.amount), "", "", ""])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -173,11 +176,9 @@ def reconcile_import(*, by: User, run: PaymentRun, filename: str, content: bytes
     digest = hashlib.sha256(content).hexdigest()
     if ReconciliationImport.objects.filter(run=run, file_sha256=digest).exists():
         raise Conflict("该结果文件已导入过，未作任何更改")
-    try:
-        table = read_table(content, filename=filename, expected_headers=RESULT_HEADERS, aliases=RESULT_ALIASES,
-                           min_matches=2)
-    except TableError as exc:
-        raise ValidationFailed(exc.message) from exc
+    # Size and row limits (settings.UPLOAD_LIMITS["reconciliation"]) and the sheet checks, in one place.
+    table = read_upload(content, kind="reconciliation", filename=filename, expected_headers=RESULT_HEADERS,
+                        aliases=RESULT_ALIASES, min_matches=2)
     if "结果" not in table.columns or "金额" not in table.columns or not (
             "明细编号" in table.columns or "序号" in table.columns):
         table.close()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export
+from yanglao.core.cells import sheet_row
 from yanglao.core.errors import DomainError
 from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.core.scope import get_scoped_or_404
@@ -307,13 +308,13 @@ def report(request: HttpRequest) -> Any:
             return HttpResponse(status=403)
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("逐月统计")
-        ws.append([f"{programme.name} 逐月发放统计（{'乡镇' if by == 'township' else '县（市、区）'}）"])
+        sheet_row(ws, [f"{programme.name} 逐月发放统计（{'乡镇' if by == 'township' else '县（市、区）'}）"])
         head = ["区划代码", "名称"]
         for r in data["runs"]:
             head += [f"{r.month:%Y-%m} 人数", f"{r.month:%Y-%m} 金额（元）"]
         ws.append(head)
         for row in data["rows"]:
-            ws.append([row["code"], row["name"]] + [v for c in row["cells"] for v in (c["people"], float(c["amount"]))])
+            sheet_row(ws, [row["code"], row["name"]] + [v for c in row["cells"] for v in (c["people"], float(c["amount"]))])
         ws.append(["", "合计"] + [v for c in data["totals"] for v in (c["people"], float(c["amount"]))])
         out = io.BytesIO()
         wb.save(out)

@@ -255,7 +255,31 @@ ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
 ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
 
 # --- background work -----------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: "default" (payment-run computation and other urgent work) and "imports" (large
+# spreadsheet imports), each with its own worker, so an import never delays a payment run.
+TASK_QUEUES = ["default", "imports"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+IMPORT_STALE_MINUTES = envint("YANGLAO_IMPORT_STALE_MINUTES", 15)  # a running import without progress this long has died
+IMPORT_MAX_STORED_ERRORS = envint("YANGLAO_IMPORT_MAX_STORED_ERRORS", 1000)  # rejected rows listed per import
+
+# --- uploads -------------------------------------------------------------------------------
+# Per kind of upload: the largest file in MB and the most data rows (yanglao/core/uploads.py).
+# "people_cli" is `yanglao import_people FILE` on the server (a million-row roster as CSV).
+UPLOAD_LIMITS = {
+    "people": (envint("YANGLAO_UPLOAD_MAX_MB_PEOPLE", 30), envint("YANGLAO_UPLOAD_MAX_ROWS_PEOPLE", 200_000)),
+    "people_cli": (envint("YANGLAO_UPLOAD_MAX_MB_PEOPLE_CLI", 2048),
+                   envint("YANGLAO_UPLOAD_MAX_ROWS_PEOPLE_CLI", 2_000_000)),
+    "assessments": (envint("YANGLAO_UPLOAD_MAX_MB_ASSESSMENTS", 10), envint("YANGLAO_UPLOAD_MAX_ROWS_ASSESSMENTS", 50_000)),
+    "reconciliation": (envint("YANGLAO_UPLOAD_MAX_MB_RECONCILIATION", 20),
+                       envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
+}
+# Spreadsheets (yanglao/core/tabular.py): the used range a sheet may declare or fill, the
+# decompressed size of an .xlsx's parts, and the memory and time of the child process that parses it.
+SHEET_MAX_COLUMNS = envint("YANGLAO_SHEET_MAX_COLUMNS", 256)
+SHEET_MAX_CELLS = envint("YANGLAO_SHEET_MAX_CELLS", 5_000_000)
+SHEET_MAX_UNZIPPED_MB = envint("YANGLAO_SHEET_MAX_UNZIPPED_MB", 512)
+SHEET_PARSE_MEMORY_MB = envint("YANGLAO_SHEET_PARSE_MEMORY_MB", 2048)
+SHEET_PARSE_TIMEOUT_SECONDS = envint("YANGLAO_SHEET_PARSE_TIMEOUT_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

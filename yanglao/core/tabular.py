@@ -177,8 +177,13 @@ def read_table(
     aliases: Mapping[str, str] | None = None,
     header_scan_rows: int = HEADER_SCAN_ROWS,
     min_matches: int | None = None,
+    max_rows: int | None = None,
 ) -> Table:
     """Open an .xlsx/.xls/.csv upload (a path, bytes or a binary file object) and find its header.
+
+    ``max_rows`` caps the data rows (a TableError saying the limit when exceeded).  Excel files are
+    checked before they are parsed (an .xlsx's declared and real used range, its decompressed size)
+    and parsed in a child process with a memory cap, so no file can take this process down.
 
     ``aliases`` maps other header spellings to canonical ones (``{"身份证号": "身份证号码"}``).  The header
     is the first of the first ``header_scan_rows`` non-blank rows in which at least half of
@@ -191,10 +196,10 @@ def read_table(
     suffix = Path(filename).suffix.lower()
 
     def excel_table(src: Any) -> Table:
-        raw_rows, sheet_name = _excel_rows(src, filename)
+        raw_rows, sheet_name = _excel_rows(src, filename, max_rows=max_rows, header_scan_rows=header_scan_rows)
         return _build_table(
             raw_rows, filename, expected_headers, lookup, header_scan_rows, sheet_name=sheet_name,
-            min_matches=min_matches,
+            min_matches=min_matches, max_rows=max_rows,
         )
 
     if suffix in EXCEL_SUFFIXES:
@@ -220,6 +225,7 @@ def read_table(
             header_scan_rows,
             encoding=encoding,
             min_matches=min_matches,
+            max_rows=max_rows,
         )
     raise TableError(
         f"不支持的文件类型“{suffix or filename}”，请上传 .xlsx、.xls 或 .csv 文件", code="file_type"
@@ -254,6 +260,7 @@ def _build_table(
     encoding: str | None = None,
     sheet_name: str | None = None,
     min_matches: int | None = None,
+    max_rows: int | None = None,
 ) -> Table:
     expected_set = set(expected)
     needed = min_matches or max(1, (len(expected_set) + 1) // 2)
@@ -292,7 +299,7 @@ def _build_table(
         raw_headers=[clean_text(c) for c in header_cells],
         header_row=header_row,
         missing_headers=[h for h in expected if h not in columns],
-        rows=_data_rows(raw_rows, columns),
+        rows=_data_rows(raw_rows, columns, max_rows),
         columns=columns,
         encoding=encoding,
         sheet_name=sheet_name,
@@ -300,12 +307,24 @@ def _build_table(
     )
 
 
-def _data_rows(raw_rows: Iterator[tuple[int, list[Any]]], columns: Mapping[str, int]) -> Iterator[Row]:
+def too_many_rows(max_rows: int, found: int | None = None) -> TableError:
+    """The one message for a file over its row limit."""
+    count = f"有 {found} 行数据，" if found else ""
+    return TableError(f"文件{count}超过每次最多 {max_rows} 行的上限，请拆分为多个文件分批上传", code="too_many_rows")
+
+
+def _data_rows(
+    raw_rows: Iterator[tuple[int, list[Any]]], columns: Mapping[str, int], max_rows: int | None = None
+) -> Iterator[Row]:
     picks = [(name, number - 1) for name, number in columns.items()]
+    count = 0
     try:
         for row_number, cells in raw_rows:
             if _is_blank(cells):
                 continue
+            count += 1
+            if max_rows is not None and count > max_rows:
+                raise too_many_rows(max_rows)
             width = len(cells)
             yield row_number, {name: cells[i] if i < width else "" for name, i in picks}
     finally:
@@ -325,35 +344,31 @@ def _looks_like_excel(head: bytes) -> bool:
     return head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
 
 
-def _excel_rows(source: Source, filename: str) -> tuple[Iterator[tuple[int, list[Any]]], str]:
-    from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+def _excel_rows(
+    source: Source, filename: str, *, max_rows: int | None = None, header_scan_rows: int = HEADER_SCAN_ROWS
+) -> tuple[Iterator[tuple[int, list[Any]]], str]:
+    from .sheetguard import check_xlsx, parse_excel, sheet_limits
 
-    try:
-        if isinstance(source, str | os.PathLike):
-            workbook = CalamineWorkbook.from_path(os.fspath(source))
-        elif isinstance(source, bytes | bytearray | memoryview):
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(source))
-        else:
-            workbook = CalamineWorkbook.from_filelike(source)
-        index = next(
-            (
-                i
-                for i, meta in enumerate(workbook.sheets_metadata)
-                if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet
-            ),
-            0,
-        )
-        sheet = workbook.get_sheet_by_index(index)
-        data: list[list[Any]] = sheet.to_python(skip_empty_area=False)
-        merged = sheet.merged_cell_ranges or []
-    except CalamineError as exc:
-        raise TableError(
-            f"无法读取Excel文件“{filename}”（{exc}）。文件可能已损坏、加密，或并非真正的Excel文件，"
-            "请用Excel打开后另存为 .xlsx 再上传",
-            code="unreadable",
-        ) from exc
+    content = _read_all(source)
+    limits = sheet_limits()
+    row_cap = None if max_rows is None else max_rows + header_scan_rows + 1  # title and header rows
+    check_xlsx(content, filename, limits, max_rows=row_cap, shown_max_rows=max_rows)
+    sheet_name, data, merged = parse_excel(content, filename, limits)
     _fill_merged_down(data, merged)
-    return ((number, cells) for number, cells in enumerate(data, start=1)), sheet.name
+    return ((number, cells) for number, cells in enumerate(data, start=1)), sheet_name
+
+
+def _read_all(source: Source) -> bytes:
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as fh:
+            return fh.read()
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, bytearray | memoryview):
+        return bytes(source)
+    if getattr(source, "seekable", lambda: False)():
+        source.seek(0)
+    return source.read()
 
 
 def _fill_merged_down(

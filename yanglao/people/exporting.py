@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from yanglao.core import crypto
 from yanglao.core.audit import audit_export
+from yanglao.core.cells import csv_row, sheet_row
 from yanglao.core.errors import Forbidden
 from yanglao.core.http import XLSX_CONTENT_TYPE
 
@@ -64,7 +65,7 @@ def export_people(*, by: Any, qs: QuerySet[Person], fmt: str, masked: bool, filt
             yield "\ufeff"  # BOM: Excel opens UTF-8 CSV correctly
             yield writer.writerow(HEADERS)
             for row in _rows(qs, masked=masked):
-                yield writer.writerow(row)
+                yield writer.writerow(csv_row(row))  # free text (addresses, names) never as a formula
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f"attachment; filename=people-{stamp}.csv"
@@ -73,7 +74,7 @@ def export_people(*, by: Any, qs: QuerySet[Person], fmt: str, masked: bool, filt
     ws = wb.create_sheet("老年人名单")
     ws.append(HEADERS)
     for row in _rows(qs, masked=masked):
-        ws.append(row)
+        sheet_row(ws, row)  # free text (addresses, names) never as a formula
     tmp = tempfile.TemporaryFile()
     wb.save(tmp)
     tmp.seek(0)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -27,11 +28,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from yanglao.core.audit import AuditActor, audit_bulk, audit_context, record
 from yanglao.core.bulk import copy_rows
+from yanglao.core.cells import sheet_row
 from yanglao.core.crypto import Sealer
-from yanglao.core.errors import ValidationFailed
+from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.idnumber import mask_id_number, mask_phone
 from yanglao.core.models import AuditAction, User
 from yanglao.core.tabular import TableError, read_table
+from yanglao.core.uploads import check_upload
 
 from .choices import Category, LivingSituation
 from .models import ImportJob, ImportRowError, ImportStatus, Person
@@ -110,14 +113,13 @@ def template_workbook() -> bytes:
 def import_create(*, by: User, filename: str, content: bytes, all_or_nothing: bool) -> ImportJob:
     """Store the upload and queue the job (the job row and the task are committed together)."""
     if not by.can("people.import"):
-        from yanglao.core.errors import Forbidden
-
         raise Forbidden()
     if not by.scope_prefix:
         raise ValidationFailed("您的账户没有管辖区划，不能导入")
     ext = os.path.splitext(filename)[1].lower()
     if ext not in (".xlsx", ".xls", ".csv", ".txt"):
         raise ValidationFailed("请上传 .xlsx、.xls 或 .csv 文件", details={"file": f"不支持的文件类型：{ext or filename}"})
+    limit = check_upload(kind="people", filename=filename, size=len(content))
     path = default_storage.save(f"imports/{uuid.uuid4().hex}{ext}", ContentFile(content))
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -127,10 +129,59 @@ def import_create(*, by: User, filename: str, content: bytes, all_or_nothing: bo
             file_path=path,
             file_sha256=hashlib.sha256(content).hexdigest(),
             all_or_nothing=all_or_nothing,
+            max_rows=limit.max_rows,
         )
-        from .tasks import run_import
+        _enqueue(job)
+    return job
 
-        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+
+def _enqueue(job: ImportJob) -> None:
+    from .tasks import run_import  # on the "imports" queue: never ahead of a payment run
+
+    transaction.on_commit(lambda: run_import.enqueue(job.pk))
+
+
+STALE_MESSAGE = "导入进程已中断（超过 {minutes} 分钟没有进展，处理进程可能已退出），未完成导入。可点击“重新导入”再次运行，已导入的人员不会重复"
+
+
+def fail_stale_jobs(*, now: dt.datetime | None = None, minutes: int | None = None) -> int:
+    """Mark failed every running import whose worker died: no heartbeat (progress) for longer than
+    ``settings.IMPORT_STALE_MINUTES``. Called when import pages are read and by
+    ``yanglao fail_stale_imports``; returns how many jobs it marked."""
+    minutes = settings.IMPORT_STALE_MINUTES if minutes is None else minutes
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(minutes=minutes)
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING).annotate(
+        last_sign=Coalesce("heartbeat_at", "started_at", "created_at")).filter(last_sign__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    # Conditional on still running with the same old heartbeat, so a job that just moved on is left alone.
+    return ImportJob.objects.filter(pk__in=ids, status=ImportStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True)
+    ).update(status=ImportStatus.FAILED, finished_at=now, message=STALE_MESSAGE.format(minutes=minutes))
+
+
+def import_rerun(*, by: User, job: ImportJob) -> ImportJob:
+    """Queue a failed import again (e.g. after its worker died). Safe: the job redoes its work and
+    people already imported are not imported twice (ON CONFLICT DO NOTHING)."""
+    if not by.can("people.import"):
+        raise Forbidden()
+    fail_stale_jobs()
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(
+            status=ImportStatus.QUEUED, message="", finished_at=None, heartbeat_at=None)
+        if not updated:
+            raise Conflict("只有失败的导入任务可以重新运行")
+        with audit_context(by):
+            record(AuditAction.IMPORT, object_type="people.importjob", object_id=job.pk, object_repr=job.filename,
+                   division_code=job.division_code, extra={"rerun": True})
+        _enqueue(job)
+    job.refresh_from_db()
     return job
 
 
@@ -148,8 +199,10 @@ def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
     if job.status in (ImportStatus.DONE, ImportStatus.REJECTED):
         return job
     today = today or timezone.localdate()
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), processed_rows=0,
-                                               valid_rows=0, error_rows=0, message="")
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now,
+                                               processed_rows=0, valid_rows=0, error_rows=0, stored_errors=0,
+                                               message="")
     ImportRowError.objects.filter(job=job).delete()
     with audit_context(actor=_job_actor(job)):
         try:
@@ -157,18 +210,29 @@ def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
                 content = fh.read()
             result = _validate_and_stage(job, content, today)
         except TableError as exc:
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
             return _finish(job, ImportStatus.FAILED, message=str(exc))
         valid, errors, total = result
+        not_listed = _errors_not_listed(job.pk, errors)
         if job.all_or_nothing and errors:
             return _finish(job, ImportStatus.REJECTED, total=total, valid=valid, errors=errors,
-                           message=f"共 {total} 条，{errors} 条有错误，按“全部正确才导入”未导入任何数据")
+                           message=f"共 {total} 条，{errors} 条有错误，按“全部正确才导入”未导入任何数据{not_listed}")
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
         created, existing = _insert_staged(job)
         audit_bulk(Person, operation="import", count=created, division_code=job.division_code,
                    params={"job": job.pk, "file": job.filename, "rows": total, "rejected": errors,
                            "existing": existing, "all_or_nothing": job.all_or_nothing})
         return _finish(job, ImportStatus.DONE, total=total, valid=valid, errors=errors, created=created,
                        existing=existing,
-                       message=f"共 {total} 条，成功 {created} 条，已登记跳过 {existing} 条，错误 {errors} 条")
+                       message=f"共 {total} 条，成功 {created} 条，已登记跳过 {existing} 条，错误 {errors} 条{not_listed}")
+
+
+def _errors_not_listed(job_id: int, errors: int) -> str:
+    stored = ImportJob.objects.filter(pk=job_id).values_list("stored_errors", flat=True).first() or 0
+    if errors <= stored:
+        return ""
+    return f"（错误过多，仅列出前 {stored} 条错误行，其余 {errors - stored} 条未列出）"
 
 
 def _finish(job: ImportJob, status: str, *, total: int = 0, valid: int = 0, errors: int = 0, created: int = 0,
@@ -215,7 +279,7 @@ def _stage_rows(clean_rows: Iterable[tuple[int, PersonInput]], job_id: int, seal
 
 def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int]:
     table = read_table(content, filename=job.filename, expected_headers=[h for _f, h, _r, _e in COLUMNS], aliases=ALIASES,
-                       min_matches=2)
+                       min_matches=2, max_rows=job.max_rows)
     missing = [h for h in table.missing_headers if h in REQUIRED]
     if missing:
         table.close()
@@ -226,6 +290,8 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
     seen: dict[str, int] = {}
+    max_stored = settings.IMPORT_MAX_STORED_ERRORS  # rows listed; the rest are counted
+    stored = 0
     error_batch: list[ImportRowError] = []
     clean_batch: list[tuple[int, PersonInput]] = []
     valid = errors = total = 0
@@ -251,6 +317,10 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
                 seen[clean.id.value] = row_no
         if clean is None:
             errors += 1
+            if stored >= max_stored:
+                row_errors = {}
+            else:
+                stored += 1
             for fld, reason in row_errors.items():
                 header = HEADER_OF.get(fld, fld)
                 col = table.column_of(header)
@@ -269,8 +339,10 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
         if total % BATCH == 0:
             flush()
         if total % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, valid_rows=valid, error_rows=errors)
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, valid_rows=valid, error_rows=errors,
+                                                       stored_errors=stored, heartbeat_at=timezone.now())
     flush()
+    ImportJob.objects.filter(pk=job.pk).update(stored_errors=stored)
     return valid, errors, total
 
 
@@ -337,10 +409,10 @@ def error_report_workbook(job: ImportJob) -> bytes:
     """The rejected rows as .xlsx: 行号 · 列 · 原因 · 内容."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误行")
-    ws.append([f"文件：{job.filename}", "", job.message])
+    sheet_row(ws, [f"文件：{job.filename}", "", job.message])
     ws.append(["行号", "列", "错误原因", "单元格内容"])
     for err in job.errors.order_by("row", "id").iterator(chunk_size=5000):
-        ws.append([err.row, err.column, err.reason, err.value])
+        sheet_row(ws, [err.row, err.column, err.reason, err.value])  # cell contents come from the upload
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -351,9 +423,11 @@ def import_file_now(*, path: str, by: User | None, division_code: str, all_or_no
     with open(path, "rb") as fh:
         content = fh.read()
     name = os.path.basename(path)
+    limit = check_upload(kind="people_cli", filename=name, size=len(content))
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}{os.path.splitext(name)[1].lower()}", ContentFile(content))
     job = ImportJob.objects.create(created_by=by, division_code=division_code, filename=name[:200], file_path=stored,
-                                   file_sha256=hashlib.sha256(content).hexdigest(), all_or_nothing=all_or_nothing)
+                                   file_sha256=hashlib.sha256(content).hexdigest(), all_or_nothing=all_or_nothing,
+                                   max_rows=limit.max_rows)
     record(AuditAction.IMPORT, object_type="people.importjob", object_id=job.pk, object_repr=name,
            division_code=division_code, extra={"all_or_nothing": all_or_nothing})
     return run_job(job.pk)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("import/<int:pk>/rerun/", views.import_rerun, name="import_rerun"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal/", views.person_reveal, name="reveal"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

@@ -281,6 +281,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             form.add_error("file", exc.message)
         else:
             return redirect("people:import_job", pk=job.pk)
+    importing.fail_stale_jobs()  # a job whose worker died shows as failed, with a re-run button
     jobs = restrict(ImportJob.objects.all(), request.user)[:20]
     return render(request, "people/import.html", {"form": form, "jobs": jobs})
 
@@ -292,9 +293,23 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 @capability_required("people.import")
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    importing.fail_stale_jobs()
     job = get_scoped_or_404(ImportJob.objects.all(), request.user, pk=pk)
     template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_job.html"
     return render(request, template, {"job": job, "errors": job.errors.all()[:200]})
+
+
+@capability_required("people.import")
+@require_POST
+def import_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_scoped_or_404(ImportJob.objects.all(), request.user, pk=pk)
+    try:
+        importing.import_rerun(by=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已重新排队导入"))
+    return redirect("people:import_job", pk=job.pk)
 
 
 @capability_required("people.import")

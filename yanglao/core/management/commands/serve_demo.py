@@ -2,20 +2,29 @@ import subprocess
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "演示：启动后台任务进程（db_worker）和网页服务。"
+    help = "演示：启动后台任务进程（每个队列一个 db_worker）和网页服务。"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, addr: str, **options: Any) -> None:
-        worker = subprocess.Popen([sys.executable, "-m", "yanglao.manage", "db_worker", "--interval", "1"])
+        # One worker per queue (settings.TASK_QUEUES: "default" for payment runs and other urgent
+        # work, "imports" for spreadsheet imports), so a long import never holds up a payment run.
+        workers = [
+            subprocess.Popen([sys.executable, "-m", "yanglao.manage", "db_worker", "--interval", "1",
+                              "--queue-name", queue])
+            for queue in settings.TASK_QUEUES
+        ]
         try:
             call_command("runserver", addr, insecure_serving=True, use_reloader=False)
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=10)
