@@ -101,7 +101,7 @@ def test_operators_maintain_only_their_own_institution(jiangcheng, home, divisio
     operator = make_user(Role.INSTITUTION_OPERATOR, "", organisation=org)
     other_org = Organisation.objects.create(name="别家", kind="institution", division_code="441702001")
     stranger = make_user(Role.INSTITUTION_OPERATOR, "", organisation=other_org)
-    services.institution_update(by=operator, institution=home, data={"phone": "0662-3111111", "capacity": 120})
+    services.change_request_create(by=operator, institution=home, data={"phone": "0662-3111111", "capacity": 120})
     with pytest.raises(Forbidden):
         services.institution_update(by=operator, institution=home, data={"ownership": "private_forprofit"})
     with pytest.raises(Forbidden):

@@ -10,12 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from yanglao.core.errors import Forbidden
+from yanglao.core.api.lengths import lengths_from
+from yanglao.core.errors import Forbidden, NotFound
 from yanglao.core.scope import restrict
 
 from . import selectors, services
 from .choices import BedType, Ownership
-from .models import Bed, Institution, StarRating
+from .models import Bed, Institution, InstitutionChangeRequest, StarRating
 
 
 class StarSerializer(serializers.ModelSerializer):
@@ -64,6 +65,7 @@ class BedsAddSerializer(serializers.Serializer):
     bed_type = serializers.ChoiceField(choices=BedType.choices)
 
 
+@lengths_from(StarRating)
 class StarSheetSerializer(serializers.Serializer):
     environment = serializers.IntegerField()
     facilities = serializers.IntegerField()
@@ -125,8 +127,75 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(StarSerializer(rating).data, status=status.HTTP_201_CREATED)
 
 
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = InstitutionChangeRequest
+        fields = ["id", "institution", "proposed", "previous", "reason", "status", "status_name", "requested_by",
+                  "decided_by", "decided_at", "decision_note", "created_at"]
+        read_only_fields = fields
+
+
+class ChangeRequestCreateSerializer(serializers.Serializer):
+    institution = serializers.IntegerField()
+    proposed = serializers.DictField(help_text="要变更的申报信息，如 {\"capacity\": 120, \"phone\": \"0662-3000000\"}")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Operators propose changes to their institution's declared facts; county staff approve or reject."""
+
+    serializer_class = ChangeRequestSerializer
+
+    def get_queryset(self) -> Any:
+        return services.change_requests_for(self.request.user).order_by("-pk")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if not request.user.can("institutions.view"):
+            raise Forbidden()
+
+    @extend_schema(request=ChangeRequestCreateSerializer, responses={201: ChangeRequestSerializer})
+    def create(self, request: Request) -> Response:
+        form = ChangeRequestCreateSerializer(data=request.data if isinstance(request.data, dict) else {})
+        form.is_valid(raise_exception=True)
+        inst = restrict(Institution.objects.all(), request.user).filter(pk=form.validated_data["institution"]).first()
+        if inst is None:
+            raise NotFound("机构不存在或不在您的管辖范围内")
+        fields = InstitutionSerializer(inst, data=form.validated_data["proposed"], partial=True)
+        fields.is_valid(raise_exception=True)
+        proposed = {k: v for k, v in fields.validated_data.items() if k in form.validated_data["proposed"]}
+        change = services.change_request_create(by=request.user, institution=inst, data=proposed,
+                                                reason=form.validated_data.get("reason", ""))
+        return Response(ChangeRequestSerializer(change).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request: Request, approve: bool) -> Response:
+        change = self.get_object()
+        form = DecisionSerializer(data=request.data if isinstance(request.data, dict) else {})
+        form.is_valid(raise_exception=True)
+        change = services.change_request_decide(by=request.user, request=change, approve=approve,
+                                                note=form.validated_data.get("note", ""))
+        return Response(ChangeRequestSerializer(change).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: ChangeRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, True)
+
+    @extend_schema(request=DecisionSerializer, responses={200: ChangeRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, False)
+
+
 def register(router: Any) -> None:
     router.register("institutions", InstitutionViewSet, basename="institution")
+    router.register("institution-change-requests", ChangeRequestViewSet, basename="institution-change-request")
 
 
 __all__ = ["Ownership", "register"]

@@ -52,6 +52,19 @@ class Institution(AuditedModel):
     scope_division_field = "division_code"
     scope_organisation_field = "operator_id"
 
+    # Who may change what, in one place (applied by `services.institution_update`, which the console and the
+    # API both call). REGULATOR_FIELDS are set by the civil-affairs bureau alone: they decide the subsidy and
+    # the regulatory status, so the regulated never change them. DECLARED_FIELDS are facts the institution
+    # declares: its operator proposes a change (`InstitutionChangeRequest`) that county staff approve.
+    REGULATOR_FIELDS: frozenset[str] = frozenset({
+        "ownership", "division_code", "credit_code", "licence_kind", "licence_no", "licence_date",
+        "licence_valid_until", "medical_insurance_designated", "is_tekun_home", "mainly_disabled_tekun",
+        "fire_safety", "fire_safety_date", "accepts_public_admission",
+    })
+    DECLARED_FIELDS: frozenset[str] = frozenset({
+        "name", "address", "latitude", "longitude", "capacity", "has_medical_unit", "phone",
+    })
+
     class Meta:
         ordering = ["division_code", "name"]
         verbose_name = _("养老机构")
@@ -328,3 +341,68 @@ class OperatingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.person_id}"
+
+
+class OperatingClaim(models.Model):
+    """A resident's month paid by an approved operating run: one resident, one month, one payment.
+
+    Written set-based by `operating_approve` in the approval's transaction; the unique (person, month)
+    index makes a second approved run covering the same resident and month fail, whatever areas the
+    two runs cover and however close together they are approved (the second insert waits for the
+    first transaction on PostgreSQL, then fails)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    run = models.ForeignKey(OperatingRun, on_delete=models.PROTECT, related_name="claims")
+    line = models.OneToOneField(OperatingLine, on_delete=models.PROTECT, related_name="claim")
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        verbose_name = _("机构运营补贴已发放月份")
+        verbose_name_plural = _("机构运营补贴已发放月份")
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="operating_paid_once_per_person_month")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.month:%Y-%m}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("未通过")
+
+
+class InstitutionChangeRequest(AuditedModel):
+    """An operator's proposed change to the facts its institution declares (capacity, phone, address,
+    medical unit…), applied only when county staff other than the requester approve it."""
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="change_requests")
+    proposed = models.JSONField(_("申请变更内容"))
+    previous = models.JSONField(_("变更前"), default=dict)
+    reason = models.CharField(_("变更理由"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ChangeRequestStatus.choices,
+                              default=ChangeRequestStatus.PENDING)
+    requested_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("审核意见"), max_length=200, blank=True)
+    division_code = models.CharField(max_length=12)  # the institution's
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+    scope_organisation_field = "institution__operator_id"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("机构信息变更申请")
+        verbose_name_plural = _("机构信息变更申请")
+        constraints = [
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                                   name="change_request_maker_checker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} 变更申请 {self.pk}"

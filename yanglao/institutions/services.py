@@ -6,22 +6,26 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from yanglao.core.audit import audit_bulk, audit_context
 from yanglao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Division, DivisionLevel, User
-from yanglao.core.roles import Role
-from yanglao.core.scope import division_in_scope
+from yanglao.core.roles import ORGANISATION_ROLES, Role
+from yanglao.core.scope import division_in_scope, restrict
 
 from .choices import BedStatus, BedType
 from .models import (
     Bed,
+    ChangeRequestStatus,
     ConstructionSubsidy,
     Institution,
+    InstitutionChangeRequest,
     MedicalAgreement,
+    OperatingClaim,
     OperatingLine,
     OperatingRate,
     OperatingRun,
@@ -84,10 +88,8 @@ def institution_update(*, by: User, institution: Institution, data: dict[str, An
     unknown = set(data) - INSTITUTION_FIELDS
     if unknown:
         raise ValidationFailed("包含未知字段", details={k: "未知字段" for k in unknown})
-    if by.role == Role.INSTITUTION_OPERATOR:
-        locked = {"ownership", "division_code", "accepts_public_admission", "is_tekun_home", "licence_no"} & set(data)
-        if locked:
-            raise Forbidden("机构性质、区划、备案编号等由民政部门维护", details={k: "由民政部门维护" for k in locked})
+    if by.role in ORGANISATION_ROLES:
+        _refuse_regulated_edit(data)
     if "division_code" in data:
         _check_division(str(data["division_code"]), by)
     with audit_context(by), transaction.atomic():
@@ -100,6 +102,91 @@ def institution_update(*, by: User, institution: Institution, data: dict[str, An
             for model in (Bed, StarRating, MedicalAgreement):
                 model.objects.filter(institution=inst).update(division_code=inst.division_code)
     return inst
+
+
+def _refuse_regulated_edit(data: dict[str, Any]) -> None:
+    """The field-level rule for the regulated: regulator fields never, declared facts only by a change request."""
+    regulator = Institution.REGULATOR_FIELDS & set(data)
+    if regulator:
+        raise Forbidden("资质、消防、医保定点、特困供养等由民政部门认定和维护，机构不能修改",
+                        code="regulator_field", details={k: "由民政部门认定和维护" for k in sorted(regulator)})
+    if data:
+        raise Forbidden("机构申报信息的变更须提交变更申请，由县（市、区）民政部门审核后生效",
+                        code="change_request_required", details={k: "请提交变更申请" for k in sorted(data)})
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def change_request_create(*, by: User, institution: Institution, data: dict[str, Any],
+                          reason: str = "") -> InstitutionChangeRequest:
+    """An operator proposes new values for facts its institution declares; nothing changes until approved."""
+    _require_manage(by, institution)
+    unknown = set(data) - INSTITUTION_FIELDS
+    if unknown:
+        raise ValidationFailed("包含未知字段", details={k: "未知字段" for k in unknown})
+    regulator = Institution.REGULATOR_FIELDS & set(data)
+    if regulator:
+        raise Forbidden("资质、消防、医保定点、特困供养等由民政部门认定和维护，机构不能申请修改",
+                        code="regulator_field", details={k: "由民政部门认定和维护" for k in sorted(regulator)})
+    institution = Institution.objects.get(pk=institution.pk)  # compare with what is stored, not a form's copy
+    changed = {k: v for k, v in data.items() if getattr(institution, k) != v}
+    if not changed:
+        raise ValidationFailed("没有需要变更的内容")
+    errors: dict[str, str] = {}
+    for key, value in changed.items():
+        try:
+            Institution._meta.get_field(key).clean(value, institution)
+        except DjangoValidationError as exc:
+            errors[key] = "；".join(exc.messages)
+    if errors:
+        raise ValidationFailed("申请变更的内容有误", details=errors)
+    with audit_context(by):
+        return InstitutionChangeRequest.objects.create(
+            institution=institution, proposed={k: _plain_value(v) for k, v in changed.items()},
+            previous={k: _plain_value(getattr(institution, k)) for k in changed}, reason=reason.strip()[:200],
+            requested_by=by, division_code=institution.division_code)
+
+
+def change_request_decide(*, by: User, request: InstitutionChangeRequest, approve: bool,
+                          note: str = "") -> InstitutionChangeRequest:
+    """County staff (not the requester) approve, which applies the proposed values, or reject."""
+    if not by.can("institutions.change") or not division_in_scope(by, request.division_code):
+        raise Forbidden("只有机构所在县（市、区）的民政工作人员可以审核变更申请")
+    with audit_context(by), transaction.atomic():
+        locked = InstitutionChangeRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != ChangeRequestStatus.PENDING:
+            raise Conflict(f"该申请已{locked.get_status_display()}，不能重复审核")
+        if locked.requested_by_id == by.pk:
+            raise Forbidden("申请人不能审核自己提交的变更申请")
+        if approve:
+            inst = Institution.objects.select_for_update().get(pk=locked.institution_id)
+            errors: dict[str, str] = {}
+            for key, value in locked.proposed.items():
+                if key not in Institution.DECLARED_FIELDS:
+                    errors[key] = "该字段不能通过变更申请修改"
+                    continue
+                try:
+                    setattr(inst, key, Institution._meta.get_field(key).clean(value, inst))
+                except DjangoValidationError as exc:
+                    errors[key] = "；".join(exc.messages)
+            if errors:
+                raise ValidationFailed("申请变更的内容有误", details=errors)
+            inst.save()
+        locked.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+        locked.decided_by, locked.decided_at, locked.decision_note = by, timezone.now(), note.strip()[:200]
+        locked.save()
+    return locked
+
+
+def change_requests_for(user: User) -> Any:
+    """Change requests the user may see: its county's (staff), its own institution's (operator)."""
+    return restrict(InstitutionChangeRequest.objects.select_related("institution", "requested_by", "decided_by"), user)
 
 
 def beds_add(*, by: User, institution: Institution, building: str, floor: str, rooms: list[str],
@@ -282,6 +369,7 @@ def operating_compute(*, by: User, month: dt.date, division_code: str | None = N
         raise Forbidden()
     last = month_end(month)
     rate = rate_on(last)
+    _refuse_overlap(month=month, area=area)
     from yanglao.assessments.selectors import care_levels_for
 
     residencies = list(
@@ -318,6 +406,27 @@ def operating_compute(*, by: User, month: dt.date, division_code: str | None = N
     return run
 
 
+def _overlapping_runs(*, month: dt.date, area: str, exclude: int | None = None) -> Any:
+    """Other runs of `month` whose area contains `area` or lies inside it (areas nest by code prefix)."""
+    candidates = [area[:n] for n in range(1, len(area) + 1)]
+    runs = OperatingRun.objects.filter(month=month).filter(Q(division_code__in=candidates) |
+                                                          Q(division_code__startswith=area))
+    runs = runs.exclude(division_code=area)  # the same area is the same run, recomputed
+    return runs if exclude is None else runs.exclude(pk=exclude)
+
+
+def _run_label(run: OperatingRun) -> str:
+    name = Division.objects.filter(code=run.division_code).values_list("name", flat=True).first() or run.division_code
+    return f"{run.month:%Y年%m月} {name} 运营补贴（编号 {run.pk}）"
+
+
+def _refuse_overlap(*, month: dt.date, area: str, exclude: int | None = None) -> None:
+    other = _overlapping_runs(month=month, area=area, exclude=exclude).order_by("pk").first()
+    if other is not None:
+        raise Conflict(f"{_run_label(other)}已覆盖本月，不能重复计算", code="operating_run_overlaps",
+                       details={"month": f"{_run_label(other)}已覆盖本月"})
+
+
 def _stars_on(institution_ids: list[int], day: dt.date) -> dict[int, int]:
     out: dict[int, int] = {}
     for r in StarRating.objects.filter(institution_id__in=set(institution_ids), rated_on__lte=day,
@@ -335,6 +444,31 @@ def operating_approve(*, by: User, run: OperatingRun) -> OperatingRun:
             raise Conflict("该月运营补贴已审批")
         if locked.prepared_by_id == by.pk:
             raise Forbidden("核算人不能审批自己核算的运营补贴（须由另一人审批）")
+        other = _overlapping_runs(month=locked.month, area=locked.division_code, exclude=locked.pk).filter(
+            status="approved").order_by("pk").first()
+        if other is not None:
+            raise Conflict(f"{_run_label(other)}已覆盖本月，不能重复审批", code="operating_run_overlaps")
         locked.status, locked.approved_by, locked.approved_at = "approved", by, timezone.now()
         locked.save()
+        _claim_lines(locked)
     return locked
+
+
+def _claim_lines(run: OperatingRun) -> None:
+    """Record every resident-month the run pays, set-based. The unique (person, month) index refuses a
+    resident-month another approved run already pays, so the approval rolls back as a whole."""
+    claim, line = OperatingClaim._meta.db_table, OperatingLine._meta.db_table
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {claim} (person_id, month, run_id, line_id, division_code) "  # noqa: S608 - table names
+                f"SELECT person_id, %s, run_id, id, division_code FROM {line} WHERE run_id = %s",
+                [run.month, run.pk],
+            )
+    except IntegrityError as exc:
+        paid = (OperatingClaim.objects.filter(month=run.month, person_id__in=run.lines.values("person_id"))
+                .select_related("run").first())
+        where = _run_label(paid.run) if paid else "另一批次"
+        raise Conflict(f"{where}已发放本月部分入住老人的运营补贴，不能重复发放", code="operating_already_paid") from exc
+    audit_bulk(OperatingClaim, operation="operating_claim", count=run.residents, division_code=run.division_code,
+               params={"month": run.month.isoformat(), "run": run.pk})

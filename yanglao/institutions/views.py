@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.errors import DomainError
+from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import capability_required
 
 from . import selectors, services
 from .choices import AgreementKind, BedType, FireSafety, LicenceKind, Ownership
-from .models import ConstructionSubsidy, Institution, OperatingRun, Residency
+from .models import ConstructionSubsidy, Institution, InstitutionChangeRequest, OperatingRun, Residency
 
 
 class InstitutionForm(forms.ModelForm):
@@ -203,6 +205,73 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
         return str(_("已登记合作协议"))
 
     return _post_action(request, pk, act)
+
+
+def _edit_form(user: Any, inst: Institution, data: Any = None) -> InstitutionForm:
+    """The institution's form; to its operator the regulator's fields are read-only (shown, never submitted)."""
+    form = InstitutionForm(data, instance=inst)
+    form.is_regulated = user.role in ORGANISATION_ROLES  # type: ignore[attr-defined]
+    if form.is_regulated:  # type: ignore[attr-defined]
+        for name in Institution.REGULATOR_FIELDS & set(form.fields):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _("由民政部门认定和维护")
+        form.fields["reason"] = forms.CharField(label=_("变更理由"), max_length=200, required=False)
+    return form
+
+
+@capability_required("institutions.view")
+def institution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff change the record; an operator proposes changes to its declared facts (a change request)."""
+    inst = get_scoped_or_404(Institution.objects.all(), request.user, pk=pk)
+    if not services.can_manage(request.user, inst):
+        raise PermissionDenied
+    form = _edit_form(request.user, inst, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in form.changed_data if k in services.INSTITUTION_FIELDS}
+        try:
+            if form.is_regulated:  # type: ignore[attr-defined]
+                services.change_request_create(by=request.user, institution=inst, data=data,
+                                               reason=form.cleaned_data.get("reason", ""))
+            elif data:
+                services.institution_update(by=request.user, institution=inst, data=data)
+        except DomainError as exc:
+            for field, reason in (exc.details or {}).items():
+                form.add_error(field if field in form.fields else None, reason)
+            if not exc.details:
+                form.add_error(None, exc.message)
+        else:
+            if form.is_regulated:  # type: ignore[attr-defined]
+                messages.success(request, _("变更申请已提交，县（市、区）民政部门审核通过后生效"))
+                return redirect("institutions:change_requests")
+            messages.success(request, _("已保存"))
+            return redirect("institutions:detail", pk=inst.pk)
+    return render(request, "institutions/form.html", {"form": form, "inst": inst})
+
+
+@capability_required("institutions.view")
+def change_requests(request: HttpRequest) -> HttpResponse:
+    rows = list(services.change_requests_for(request.user).order_by("status", "-created_at")[:200])
+    labels = {f.name: f.verbose_name for f in Institution._meta.fields}
+    for row in rows:
+        row.changes = [(labels.get(k, k), row.previous.get(k), v) for k, v in row.proposed.items()]
+        row.can_decide = (row.status == "pending" and request.user.can("institutions.change")
+                          and row.requested_by_id != request.user.pk)
+    return render(request, "institutions/change_requests.html", {"rows": rows})
+
+
+@capability_required("institutions.change")
+@require_POST
+def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_scoped_or_404(InstitutionChangeRequest.objects.all(), request.user, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.change_request_decide(by=request.user, request=change, approve=approve,
+                                       note=request.POST.get("note", "")[:200])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已通过，变更已生效") if approve else _("已退回该变更申请"))
+    return redirect("institutions:change_requests")
 
 
 @capability_required("institutions.view")
