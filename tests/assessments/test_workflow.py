@@ -197,6 +197,12 @@ def test_institution_request_needs_an_institution(person, jiangcheng):
     assert "organisation" in exc.value.details
     home = Organisation.objects.create(name="江城区社会福利中心", kind=OrganisationKind.INSTITUTION,
                                        division_code="441702001")
+    from yanglao.institutions.models import Institution, Residency
+
+    inst = Institution.objects.create(name="江城区社会福利中心", ownership="public", operator=home,
+                                      division_code="441702001001", address="北门路9号")
+    Residency.objects.create(person=person, institution=inst, admitted_on=dt.date(2026, 1, 1),
+                             division_code=inst.division_code)
     a = services.assessment_request(by=jiangcheng, person=person, reason=Reason.ADMISSION,
                                     requested_via=RequestedVia.INSTITUTION, organisation=home)
     assert a.requesting_organisation == home

@@ -14,6 +14,12 @@ class AdmissionsConfig(AppConfig):
 
         register_person_division_copy(Application)
 
+        from yanglao.assessments.selectors import register_organisation_link
+
+        from .selectors import applicants_of_organisation
+
+        register_organisation_link(applicants_of_organisation)
+
         staff = {"admissions.view", "admissions.apply", "admissions.offer"}
         register_capabilities({
             Role.CITY_ADMIN: staff | {"admissions.configure"},

@@ -81,6 +81,15 @@ class Assessment(AuditedModel):
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
     scope_organisation_field = "requesting_organisation"
+
+    @classmethod
+    def scope_organisation_q(cls, organisation_id: int) -> Q:
+        """An organisation sees an assessment it requested only while the person has applied to or lives
+        in one of its institutions (health data follow the care relationship, not the attribution)."""
+        from .selectors import organisation_people
+
+        return Q(requesting_organisation_id=organisation_id) & organisation_people(organisation_id, field="person_id")
+
     # Health data: the log says that it changed, never the values.
     audit_sensitive_fields = ("items", "diagnoses", "risk_events", "coma", "psychiatrist_diagnosed")
 

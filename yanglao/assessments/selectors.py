@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +133,31 @@ def level_subquery(on: dt.date) -> Subquery:
     """The person's current level (or NULL) for ``Person`` annotations."""
     return Subquery(current_levels(on).filter(person_id=OuterRef("pk")).values("level")[:1],
                     output_field=IntegerField())
+
+
+# --------------------------------------------------------------------------- organisations' people
+
+# The modules that link a person to an organisation register here (institutions: an active residency;
+# admissions: an application), so this module depends on neither. Each returns the ids of the people
+# linked to the organisation, as a `.values("person_id")` queryset.
+_ORGANISATION_LINKS: list[Callable[[int], QuerySet[Any]]] = []
+
+
+def register_organisation_link(link: Callable[[int], QuerySet[Any]]) -> None:
+    if link not in _ORGANISATION_LINKS:
+        _ORGANISATION_LINKS.append(link)
+
+
+def organisation_people(organisation_id: int, *, field: str = "pk") -> Q:
+    """A filter on `field` (a person id): people who applied to or live in the organisation's institutions."""
+    q = Q(**{f"{field}__in": []})
+    for link in _ORGANISATION_LINKS:
+        q |= Q(**{f"{field}__in": link(organisation_id)})
+    return q
+
+
+def person_linked_to_organisation(person_id: int, organisation_id: int) -> bool:
+    return Person.objects.filter(organisation_people(organisation_id), pk=person_id).exists()
 
 
 # --------------------------------------------------------------------------- scoped reads

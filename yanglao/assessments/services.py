@@ -101,6 +101,9 @@ def assessment_request(
         errors["organisation"] = "养老机构提出的申请须注明申请机构"
     if organisation is not None and organisation.kind != OrganisationKind.INSTITUTION:
         errors["organisation"] = "申请机构须为养老机构"
+    elif (organisation is not None and requested_via == RequestedVia.INSTITUTION
+          and not selectors.person_linked_to_organisation(person.pk, organisation.pk)):
+        errors["organisation"] = f"该老年人未向“{organisation.name}”的机构申请入住，也未在该机构入住，不能以该机构名义申请评估"
     if person.status != "active":
         errors["person"] = "该老年人档案状态不是“在册”，不能申请评估"
     if errors:

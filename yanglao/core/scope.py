@@ -29,6 +29,11 @@ def _scope_q(model: type[models.Model], user: User | AnonymousUser | None) -> mo
     division_field: str | tuple[str, ...] | None = getattr(model, "scope_division_field", None)
     organisation_field: str | None = getattr(model, "scope_organisation_field", None)
     if user.role in ORGANISATION_ROLES:
+        # A model may narrow what an organisation sees beyond "its rows" (e.g. health data only of the
+        # people who applied to or live in its institution): `scope_organisation_q(organisation_id) -> Q`.
+        organisation_q = getattr(model, "scope_organisation_q", None)
+        if organisation_q is not None:
+            return organisation_q(user.organisation_id) if user.organisation_id else None
         if organisation_field and user.organisation_id:
             return models.Q(**{organisation_field: user.organisation_id})
         return None

@@ -9,11 +9,13 @@ class InstitutionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from yanglao.assessments.selectors import register_organisation_link
         from yanglao.core.roles import Role, register_capabilities
         from yanglao.core.selectors import register_workbench_card
 
-        from .selectors import workbench_beds, workbench_institutions
+        from .selectors import residents_of_organisation, workbench_beds, workbench_institutions
 
+        register_organisation_link(residents_of_organisation)
         register_workbench_card("institutions", _("养老机构"), workbench_institutions)
         register_workbench_card("beds", _("床位（护理型占比）"), workbench_beds)
 

@@ -14,7 +14,7 @@ from yanglao.core.models import Division, DivisionLevel
 from yanglao.core.scope import restrict
 
 from .choices import BedStatus, BedType
-from .models import Bed, Institution, MedicalAgreement, StarRating
+from .models import Bed, Institution, MedicalAgreement, Residency, StarRating
 
 NURSING_TARGET = 0.5
 
@@ -119,6 +119,12 @@ def latest_star_levels(institution_ids: list[int], on: dt.date | None = None) ->
         if (r.institution_id, r.rated_on) in latest:
             out[r.institution_id] = r.level
     return out
+
+
+def residents_of_organisation(organisation_id: int) -> QuerySet[Any]:
+    """People living now in an institution the organisation operates (ids, for the assessments' scope)."""
+    return Residency.objects.filter(institution__operator_id=organisation_id,
+                                    discharged_on__isnull=True).values("person_id")
 
 
 def workbench_institutions(user: Any) -> str:
