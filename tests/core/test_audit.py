@@ -48,7 +48,7 @@ def test_saving_without_a_change_writes_no_line_and_versions_count_changes(jiang
 def test_views_and_exports_of_sensitive_data_are_recorded(jiangcheng):
     org = Organisation.objects.create(name="A", kind="institution", division_code="441702")
     with audit_context(jiangcheng):
-        audit_sensitive_view(org, fields=["phone"], reveal=True)
+        audit_sensitive_view(org, fields=["phone"], reveal=True, reason="核实联系方式")
         audit_export(
             Organisation,
             count=12,
@@ -58,7 +58,7 @@ def test_views_and_exports_of_sensitive_data_are_recorded(jiangcheng):
             division_code="441702",
         )
     assert AuditEntry.objects.filter(
-        action="reveal", actor_username="jiangcheng", extra__fields=["phone"]
+        action="reveal", actor_username="jiangcheng", extra__fields=["phone"], extra__reason="核实联系方式"
     ).exists()
     export = AuditEntry.objects.get(action="export")
     assert export.extra["count"] == 12 and export.extra["masked"] is True

@@ -231,17 +231,16 @@ def offer_decline(*, by: User, offer: Offer, reason: str = "") -> Application:
 
 
 def public_lookup(*, number: str, name_last_char: str) -> dict[str, Any] | None:
-    """What the public page shows for an application number and the last character of the name."""
+    """What the public page shows for an application number and the last character of the name: the
+    position and the status only. Not the priority group (特困, 优抚 are sensitive categories), not the
+    home applied to, not the time: a guessed number and one character must not tell anything more."""
     app = Application.objects.select_related("person", "institution").filter(number=number.strip().upper()).first()
     if app is None or not name_last_char or app.person.name[-1] != name_last_char.strip()[-1:]:
         return None
     return {
         "number": app.number,
-        "institution": app.institution.name,
         "status": app.get_status_display(),
-        "group": app.priority_name,
         "position": position_of(app),
         "waiting_total": Application.objects.filter(institution_id=app.institution_id, status__in=ACTIVE_STATUSES).count(),
-        "applied_at": app.applied_at,
         "removed_until": app.removed_until,
     }

@@ -20,9 +20,14 @@ from yanglao.people.models import Person
 
 from . import selectors
 
-HEADERS = ["档案编号", "姓名", "身份证号码（脱敏）", "性别", "出生日期", "居住社区代码", "能力等级", "等级名称",
+HEADERS = ["档案编号", "姓名", "身份证号码（脱敏）", "性别", "年龄", "居住社区代码", "能力等级", "等级名称",
            "评估结果编号", "审核日期", "有效期至"]
 _SEX = dict(Sex.choices)
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    """Age, never the birth date: beside a masked ID number the date would complete it."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def export_people_at_level(*, by: Any, qs: QuerySet[Person], on: dt.date, division: str = "") -> FileResponse:
@@ -40,7 +45,7 @@ def export_people_at_level(*, by: Any, qs: QuerySet[Person], on: dt.date, divisi
         care = levels.get(pk)
         if care is None:  # pragma: no cover - the queryset only holds people with a current level
             continue
-        sheet_row(ws, [pk, name, masked, str(_SEX.get(sex, sex)), birth.isoformat(), division_code, care.level,
+        sheet_row(ws, [pk, name, masked, str(_SEX.get(sex, sex)), _age(birth, on), division_code, care.level,
                    care.level_name, care.assessment_id, care.assessed_on.isoformat(), care.valid_until.isoformat()])
     tmp = tempfile.TemporaryFile()
     wb.save(tmp)

@@ -19,7 +19,9 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from .basemodels import AuditedModel, _plain
+from .errors import ValidationFailed
 from .models import AuditAction, AuditEntry
+from .privacy import scrub
 
 SENSITIVE_MARK = "［敏感字段已变更］"
 
@@ -67,6 +69,8 @@ def record(
     extra: dict[str, Any] | None = None,
     actor: AuditActor | None = None,
 ) -> AuditEntry:
+    """Append one line. Every full identifier (ID number, phone, bank account) in its text is replaced
+    by a keyed digest first (privacy.scrub): the log never holds one in clear."""
     who = actor or current_actor()
     return AuditEntry.objects.create(
         actor_id=who.user_id,
@@ -76,10 +80,10 @@ def record(
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:64],
-        object_repr=object_repr[:200],
+        object_repr=scrub(object_repr)[:200],
         division_code=division_code or "",
-        changes=changes or {},
-        extra=extra or {},
+        changes=scrub(changes or {}),
+        extra=scrub(extra or {}),
     )
 
 
@@ -158,15 +162,32 @@ def audit_bulk(
     )
 
 
-def audit_sensitive_view(obj: models.Model, *, fields: list[str], reveal: bool = False, division_code: str = "") -> AuditEntry:
-    """Someone saw sensitive fields of a record (masked view of health data, or a full reveal)."""
+REVEAL_REASON_MIN = 2
+
+
+def require_reveal_reason(reason: str | None) -> str:
+    """A reveal states why (PIPL art. 51: access on a need-to-know basis, and a trail of it)."""
+    text = " ".join(str(reason or "").split())
+    if len(text) < REVEAL_REASON_MIN:
+        raise ValidationFailed("请填写查看完整信息的事由（如：核实身份、办理待遇发放）", details={"reason": "必填"})
+    return text[:200]
+
+
+def audit_sensitive_view(
+    obj: models.Model, *, fields: list[str], reveal: bool = False, division_code: str = "", reason: str = ""
+) -> AuditEntry:
+    """Someone saw sensitive fields of a record (masked view of health data, or a full reveal).
+    A reveal is refused without a reason, and the reason is kept on the line."""
+    extra: dict[str, Any] = {"fields": fields}
+    if reveal:
+        extra["reason"] = require_reveal_reason(reason)
     return record(
         AuditAction.REVEAL if reveal else AuditAction.VIEW_SENSITIVE,
         object_type=model_label(obj),
         object_id=obj.pk,
         object_repr=str(obj),
         division_code=division_code or getattr(obj, "division_code", "") or "",
-        extra={"fields": fields},
+        extra=extra,
     )
 
 
@@ -185,14 +206,18 @@ def audit_sensitive_list(
 
 
 def audit_export(
-    model: type[models.Model], *, count: int | None, fmt: str, filters: dict[str, Any], masked: bool, division_code: str = ""
+    model: type[models.Model], *, count: int | None, fmt: str, filters: dict[str, Any], masked: bool, division_code: str = "",
+    reason: str = "", approved_by: str = "",
 ) -> AuditEntry:
-    return record(
-        AuditAction.EXPORT,
-        object_type=model_label(model),
-        division_code=division_code,
-        extra={"format": fmt, "count": count, "filters": filters, "masked": masked},
-    )
+    """An export; an unmasked one carries its reason (and the second signature, when it needed one).
+    Filters go through privacy.scrub like every line: a full ID number or phone typed as a filter is
+    kept as a digest only."""
+    extra: dict[str, Any] = {"format": fmt, "count": count, "filters": filters, "masked": masked}
+    if reason:
+        extra["reason"] = reason
+    if approved_by:
+        extra["approved_by"] = approved_by
+    return record(AuditAction.EXPORT, object_type=model_label(model), division_code=division_code, extra=extra)
 
 
 def history_for(obj: models.Model) -> models.QuerySet[AuditEntry]:

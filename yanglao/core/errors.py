@@ -59,3 +59,9 @@ class SignInThrottled(AuthenticationFailed):
 class AccountLocked(AuthenticationFailed):
     code = "account_locked"
     default_message = "账户已锁定"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    default_message = "操作过于频繁，请稍后再试"

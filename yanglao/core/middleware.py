@@ -64,3 +64,61 @@ class StaffSecurityMiddleware:
             if user.password_expired() and not request.path.startswith("/account/password"):
                 return redirect("core:password_change")
         return self.get_response(request)
+
+
+class DomainErrorPageMiddleware:
+    """A console page whose service refused (DomainError: forbidden, conflict, rate limited…) answers
+    with the message in Chinese inside the layout and the error's status, never a 500. The API has its
+    own handler (core/api/errors.py) and is left to it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.template.response import TemplateResponse
+
+        from .errors import DomainError
+
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        response = TemplateResponse(request, "error.html", {"message": exception.message, "status": exception.status},
+                                    status=exception.status)
+        return response.render()
+
+
+class RejectNulMiddleware:
+    """One place for what PostgreSQL cannot store: a NUL character in the path, a query parameter or a
+    form field answers 400 (the API's error shape under /api/, a Chinese page in the console) before any
+    view runs. The API's JSON and multipart bodies are checked by its parsers (core/api/parsers.py)."""
+
+    FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .params import contains_nul
+
+        bad = "\x00" in request.path or contains_nul(request.GET)
+        if not bad and not request.path.startswith("/api/") and request.method == "POST" and (
+            request.content_type in self.FORM_TYPES
+        ):
+            bad = contains_nul(request.POST)
+        if bad:
+            return error_response(request, 400, "invalid_characters", "请求中含有不允许的空字符（NUL）")
+        return self.get_response(request)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str, details: object = None) -> HttpResponse:
+    """The API's error shape under /api/, otherwise the Chinese error page."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    from .api.errors import error_body
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(code, message, details), status=status)
+    return render(request, "error.html", {"message": message, "status": status}, status=status)

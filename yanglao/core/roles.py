@@ -51,8 +51,8 @@ _STAFF_READ = {"divisions.view", "people.view"}
 _STAFF_WRITE = _STAFF_READ | {"people.change", "people.import", "people.export", "people.reveal"}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset(_STAFF_WRITE | {"people.merge", "accounts.manage", "audit.view"}),
-    Role.COUNTY_STAFF: frozenset(_STAFF_WRITE | {"people.merge"}),
+    Role.CITY_ADMIN: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked", "accounts.manage", "audit.view"}),
+    Role.COUNTY_STAFF: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked"}),
     Role.TOWNSHIP_STAFF: frozenset(_STAFF_WRITE),
     Role.COMMUNITY_WORKER: frozenset(_STAFF_WRITE - {"people.import"}),
     Role.ASSESSOR: frozenset({"divisions.view"}),

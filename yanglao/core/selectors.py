@@ -113,7 +113,7 @@ def login_events(*, user: User, days: int = 30) -> QuerySet[LoginEvent]:
     if not user.can("audit.view") or not user.scope_prefix:
         return LoginEvent.objects.none()
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    in_scope = User.objects.filter(division_id__startswith=user.scope_prefix).values("pk")
+    in_scope = User.objects.filter(division__code__startswith=user.scope_prefix).values("pk")
     qs = LoginEvent.objects.filter(at__gte=since)
     if len(user.scope_prefix) <= 4:
         return qs

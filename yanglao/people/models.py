@@ -42,7 +42,9 @@ class Person(AuditedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
-    audit_sensitive_fields = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash")
+    # The birth date is digits 7–14 of the ID number: beside the masked number it would complete it,
+    # so the history and the audit log record only that it changed.
+    audit_sensitive_fields = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash", "birth_date")
     audit_exclude_fields = ("created_at", "updated_at", "version", "id_number_hash", "phone_hash")
 
     class Meta:
@@ -207,3 +209,43 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"第 {self.row} 行 · {self.column}: {self.reason}"
+
+
+class UnmaskedExportRequest(AuditedModel):
+    """An export of full ID numbers and phones larger than one person may take alone: a second person
+    with the same capability approves it before the requester can download it, once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已退回")
+        USED = "used", _("已下载")
+
+    requested_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人"))
+    division_code = models.CharField(_("申请人管辖区划"), max_length=12)
+    filters = models.JSONField(_("筛选条件"), default=dict)
+    fmt = models.CharField(_("格式"), max_length=4, default="xlsx")
+    reason = models.CharField(_("导出事由"), max_length=200)
+    row_count = models.PositiveIntegerField(_("行数"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        verbose_name = _("完整信息导出申请")
+        verbose_name_plural = _("完整信息导出申请")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="pending") | ~models.Q(decided_by=models.F("requested_by")),
+                name="unmasked_export_second_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"完整信息导出申请 {self.pk}（{self.row_count} 行）"

@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from yanglao.core.idnumber import IdNumberError, PhoneError, normalise_phone, parse_id_number
+from yanglao.core.privacy import guard_identifier_search
 from yanglao.core.scope import restrict
 from yanglao.core.tabular import clean_text
 
@@ -58,6 +59,9 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     qs = people_for(user)
     q = clean_text(filters.get("q") or "").replace(" ", "")
     if q:
+        kind = _identifier_kind(q)
+        if kind:  # audited (digest only), limited per account, flagged when many
+            guard_identifier_search(user, q, kind=kind, scope="people")
         qs = qs.filter(_free_query(q))
     division = clean_text(filters.get("division") or "")
     if division:
@@ -82,6 +86,16 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     if filters.get("living_situation"):
         qs = qs.filter(living_situation=filters["living_situation"])
     return qs
+
+
+def _identifier_kind(q: str) -> str | None:
+    """The free query is a full identifier: an ID number or a phone (as _free_query reads them)."""
+    if ID_RE.match(q):
+        return "身份证号码"
+    digits = re.sub(r"[\s\-+]", "", q)
+    if digits.isdigit() and len(digits) >= 7:
+        return "电话"
+    return None
 
 
 def _free_query(q: str) -> Q:

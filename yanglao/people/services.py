@@ -11,13 +11,13 @@ from django.utils import timezone
 from yanglao.core import crypto
 from yanglao.core.audit import audit_context, audit_sensitive_view, record
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
-from yanglao.core.idnumber import PhoneError, mask_id_number, mask_phone, normalise_phone
+from yanglao.core.idnumber import mask_id_number, mask_phone
 from yanglao.core.models import AuditAction, Division, DivisionLevel, User
 from yanglao.core.scope import division_in_scope
 
-from .choices import LivingSituation, Status
+from .choices import Status
 from .models import Contact, Person, PersonCategory
-from .validation import CategoryInput, ContactInput, PersonInput, check_division, clean_person
+from .validation import CategoryInput, ContactInput, PersonInput, clean_person, clean_person_changes
 
 # Records of other modules that copy the person's division code for scope (assessments, bank
 # accounts, enrolments, applications, …). Each module registers its models from AppConfig.ready;
@@ -112,40 +112,18 @@ def person_update(*, by: User, person: Person, data: dict[str, Any]) -> Person:
     unknown = set(data) - EDITABLE - {"status", "status_date"}
     if unknown:
         raise ValidationFailed("包含不可修改的字段", details={k: "不可修改（身份证号码变更请走合并或更正流程）" for k in unknown})
-    errors: dict[str, str] = {}
-    changes: dict[str, Any] = {}
-    if "name" in data:
-        from .validation import NAME_RE, clean_name
-
-        name = clean_name(data["name"])
-        if not NAME_RE.match(name):
-            errors["name"] = "姓名应为2–30个汉字（少数民族姓名可含“·”）"
-        changes["name"] = name
-    if "phone" in data:
-        phone = ""
-        if data["phone"]:
-            try:
-                phone = normalise_phone(data["phone"], default_area_code="0662")
-            except PhoneError as exc:
-                errors["phone"] = str(exc)
-        changes.update(_phone_fields(phone))
-    if "division_code" in data:
-        code, problem = check_division(data["division_code"], communities=community_codes(),
-                                       scope_prefix=by.scope_prefix, required=True)
-        if problem:
-            errors["division_code"] = problem
-        changes["division_code"] = code
-    if "living_situation" in data:
-        if data["living_situation"] not in LivingSituation.values:
-            errors["living_situation"] = "不是有效的居住状况"
-        changes["living_situation"] = data["living_situation"]
-    for key in ("address", "hukou_division_code", "consent_by", "consent_document", "consent_at"):
-        if key in data:
-            changes[key] = data[key]
+    # The same field checks as person_create (validation.clean_person), so an update cannot store what
+    # a create would refuse (a division code "abc", a consent date in 9999, over-long text).
+    changes, errors = clean_person_changes(
+        {k: v for k, v in data.items() if k != "status_date" or "status" in data},
+        communities=community_codes(), scope_prefix=by.scope_prefix, today=timezone.localdate(),
+    )
+    if "phone" in changes:
+        changes.update(_phone_fields(changes.pop("phone")))
     if "status" in data:
         _check_status(data.get("status"), data.get("status_date"), errors)
         changes["status"] = data["status"]
-        changes["status_date"] = data.get("status_date") if data["status"] != Status.ACTIVE else None
+        changes["status_date"] = changes.get("status_date") if data["status"] != Status.ACTIVE else None
     if errors:
         raise ValidationFailed("老年人信息有误", details=errors)
     with audit_context(by), transaction.atomic():
@@ -224,9 +202,11 @@ def person_reveal(*, by: User, person: Person, reason: str = "") -> dict[str, st
     if not division_in_scope(by, person.division_code):
         raise Forbidden()
     with audit_context(by):
-        audit_sensitive_view(person, fields=["id_number", "phone", "contacts.phone"], reveal=True)
+        audit_sensitive_view(person, fields=["id_number", "birth_date", "phone", "contacts.phone"], reveal=True,
+                             reason=reason)
     return {
         "id_number": crypto.decrypt(person.id_number_enc),
+        "birth_date": person.birth_date.isoformat(),
         "phone": crypto.decrypt(person.phone_enc),
         "contacts": [
             {"name": c.name, "phone": crypto.decrypt(c.phone_enc)} for c in person.contacts.all()

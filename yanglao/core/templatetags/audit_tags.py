@@ -18,6 +18,10 @@ LABELS = {"merged_into": "合并到档案", "merged_from": "合并自档案"}
 def _display(field: Any, value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, dict):  # e.g. an assessment's item scores: "项目: 值；…", never a Python repr
+        return "；".join(f"{k}: {_display(None, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return "、".join(_display(None, v) for v in value) or "—"
     choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
     if value in choices:
         return str(choices[value])
@@ -55,9 +59,23 @@ def change_rows(entry: Any) -> list[dict[str, str]]:
             rows.append({"label": str(label), "before": "", "after": "", "sensitive": "1"})
             continue
         label = LABELS.get(name) or (str(getattr(field, "verbose_name", name)) if field is not None else name)
-        if change == SENSITIVE_MARK:
+        if change == SENSITIVE_MARK or name in getattr(model, "audit_sensitive_fields", ()):
+            # lines written before a field became sensitive are shown masked too
             rows.append({"label": label, "before": "", "after": "", "sensitive": "1"})
             continue
         before, after = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
         rows.append({"label": label, "before": _display(field, before), "after": _display(field, after), "sensitive": ""})
     return rows
+
+
+EXTRA_LABELS = {
+    "count": "数量", "params": "参数", "operation": "操作", "fields": "字段", "reason": "事由", "format": "格式",
+    "filters": "筛选条件", "masked": "脱敏", "kind": "类别", "term_digest": "查询词摘要", "event": "事件",
+    "ids": "记录编号", "approved_by": "审批人", "scope": "范围", "limit_per_hour": "每小时上限",
+}
+
+
+@register.filter
+def extra_rows(entry: Any) -> list[dict[str, str]]:
+    """The line's other details with Chinese labels and plain values (no Python reprs)."""
+    return [{"label": EXTRA_LABELS.get(k, k), "value": _display(None, v)} for k, v in (entry.extra or {}).items()]

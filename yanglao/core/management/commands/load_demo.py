@@ -29,7 +29,7 @@ class Command(BaseCommand):
             call_command("seed_demo", people=people, seed=seed, stdout=self.stdout)
         # Then each module's own demo data (assessments, programmes, institutions, …), in map order.
         for module in MODULES:
-            if module != "people" and find_spec(f"yanglao.{module}.demo"):
+            if find_spec(f"yanglao.{module}.demo"):  # people's people come from seed_demo above
                 loader = importlib.import_module(f"yanglao.{module}.demo")
                 with audit_context(actor=AuditActor(user_id=None, username="cli:load_demo")):
                     self.stdout.write(loader.load_demo(seed=seed))
