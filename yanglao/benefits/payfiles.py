@@ -85,15 +85,30 @@ def _check_payable(by: User, run: PaymentRun) -> None:
         raise Conflict("发放批次审核通过后才能生成代发文件")
 
 
-def _mark_paid(by: User, run: PaymentRun, *, fmt: str, full_id: bool) -> None:
+def _audit_download(by: User, run: PaymentRun, *, fmt: str, full_id: bool) -> None:
+    """A download is an audited export and nothing more: it never changes the run (a GET changes no
+    state; the run is marked as sent to the bank by `run_mark_paid`, an explicit, confirmed POST)."""
     with audit_context(by):
         audit_export(Entitlement, count=run.line_count, fmt=f"payment-{fmt}",
                      filters={"run": run.pk, "programme": run.programme.code, "month": f"{run.month:%Y-%m}",
                               "account_numbers": "full", "id_numbers": "full" if full_id else "masked"},
                      masked=False, division_code=run.division_code)
-        if run.status == RunStatus.APPROVED:
-            PaymentRun.objects.filter(pk=run.pk, status=RunStatus.APPROVED).update(status=RunStatus.PAID,
-                                                                                   paid_at=timezone.now())
+
+
+def run_mark_paid(*, by: User, run: PaymentRun, confirmed: bool) -> PaymentRun:
+    """Record that the payment file of an approved run was handed to the bank (已发放): an explicit action,
+    confirmed by the user, never a side effect of a download."""
+    if not by.can("benefits.pay"):
+        raise Forbidden("您没有登记发放的权限")
+    if not confirmed:
+        raise ValidationFailed("请确认已将代发文件提交银行", details={"confirm": "请勾选确认"})
+    with audit_context(by), transaction.atomic():
+        locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != RunStatus.APPROVED:
+            raise Conflict(f"批次当前为“{locked.get_status_display()}”，只有已审核的批次可以登记为已发放")
+        locked.status, locked.paid_at = RunStatus.PAID, timezone.now()
+        locked.save(update_fields=["status", "paid_at"])
+    return locked
 
 
 def payment_xlsx(*, by: User, run: PaymentRun, full_id: bool = False) -> tuple[Any, str]:
@@ -114,7 +129,7 @@ def payment_xlsx(*, by: User, run: PaymentRun, full_id: bool = False) -> tuple[A
     tmp = tempfile.TemporaryFile()
     wb.save(tmp)
     tmp.seek(0)
-    _mark_paid(by, run, fmt="xlsx", full_id=full_id)
+    _audit_download(by, run, fmt="xlsx", full_id=full_id)
     return tmp, f"daifa-{run.programme.code}-{run.month:%Y%m}-{run.pk}.xlsx"
 
 
@@ -131,7 +146,7 @@ def payment_csv(*, by: User, run: PaymentRun) -> tuple[bytes, str]:
         count += 1
         total += r.amount
     writer.writerow(["合计", count, "", f"{total:.2f}", "", "", f"批次{run.pk}"])
-    _mark_paid(by, run, fmt="csv", full_id=False)
+    _audit_download(by, run, fmt="csv", full_id=False)
     return out.getvalue().encode("gbk", errors="replace"), f"daifa-{run.programme.code}-{run.month:%Y%m}-{run.pk}.csv"
 
 

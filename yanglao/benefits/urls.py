@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<int:pk>/recompute/", views.run_recompute, name="run_recompute"),
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("runs/<int:pk>/file.<str:fmt>", views.run_file, name="run_file"),
+    path("runs/<int:pk>/mark-paid/", views.run_mark_paid, name="run_mark_paid"),
     path("runs/<int:pk>/result-template.xlsx", views.result_template, name="result_template"),
     path("runs/<int:pk>/reconcile/", views.run_reconcile, name="run_reconcile"),
     path("reports/", views.report, name="report"),

@@ -268,6 +268,19 @@ def run_file(request: HttpRequest, pk: int, fmt: str) -> Any:
     return FileResponse(fh, as_attachment=True, filename=name, content_type=XLSX)
 
 
+@capability_required("benefits.pay")
+@require_POST
+def run_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk)
+    try:
+        payfiles.run_mark_paid(by=request.user, run=run, confirmed=request.POST.get("confirm") == "1")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记为已发放：%(run)s") % {"run": run})
+    return redirect("benefits:run", pk=pk)
+
+
 @capability_required("benefits.reconcile")
 def result_template(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
