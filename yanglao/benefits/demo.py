@@ -110,6 +110,7 @@ def _reconcile(by: User, run_id: int, seed: int) -> None:
 
     run = PaymentRun.objects.get(pk=run_id)
     payfiles.payment_xlsx(by=by, run=run)[0].close()
+    run = payfiles.run_mark_paid(by=by, run=run, confirmed=True)  # the file went to the bank
     rng = random.Random(seed)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("结果")
