@@ -70,3 +70,18 @@ def test_an_adjustment_is_paid_by_one_approved_run_only(city_admin, city_checker
     adjustment.refresh_from_db()
     assert adjustment.run_id == june.pk
     assert not Entitlement.objects.filter(run=july, kind="adjustment").exists()
+
+
+def test_marking_a_run_paid_through_the_api_needs_a_confirmation_and_happens_once(city_admin, approved_may):
+    import json
+
+    from yanglao.core.testing import api_client
+
+    api = api_client(city_admin)
+    url = f"/api/v1/benefits/runs/{approved_may.pk}/mark-paid/"
+    assert api.get(url).status_code == 405
+    assert api.post(url, data=json.dumps({"confirm": False}), content_type="application/json").status_code == 400
+    assert PaymentRun.objects.get(pk=approved_may.pk).status == "approved"
+    got = api.post(url, data=json.dumps({"confirm": True}), content_type="application/json")
+    assert got.status_code == 200 and got.json()["status"] == "paid"
+    assert api.post(url, data=json.dumps({"confirm": True}), content_type="application/json").status_code == 409

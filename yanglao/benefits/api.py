@@ -217,6 +217,10 @@ class RunCreateSerializer(serializers.Serializer):
     month = MonthField()
 
 
+class MarkPaidSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text="确认已将本批次代发文件提交银行（须为 true）")
+
+
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Runs are city-wide batches; their lines (`/lines/`) are cut to the caller's jurisdiction."""
 
@@ -241,6 +245,15 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return Response(RunSerializer(services.run_approve(by=request.user, run=self.get_object())).data)
+
+    @extend_schema(request=MarkPaidSerializer, responses={200: RunSerializer})
+    @action(detail=True, methods=["post"], url_path="mark-paid")
+    def mark_paid(self, request: Request, pk: str | None = None) -> Response:
+        """Record that the approved run's payment file went to the bank (已发放); `confirm` must be true."""
+        form = MarkPaidSerializer(data=request.data if isinstance(request.data, dict) else {})
+        form.is_valid(raise_exception=True)
+        run = payfiles.run_mark_paid(by=request.user, run=self.get_object(), confirmed=form.validated_data["confirm"])
+        return Response(RunSerializer(run).data)
 
     @extend_schema(responses={200: LineSerializer(many=True)})
     @action(detail=True, methods=["get"])
