@@ -143,3 +143,23 @@ def test_csv_rows_prefix_formula_like_text_with_an_apostrophe():
     out = io.StringIO()
     csv.writer(out).writerow(csv_row(['=HYPERLINK("http://x","y")', "@A1", Decimal("-5"), "-5", "北门"]))
     assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'=HYPERLINK(\"http://x\",\"y\")", "'@A1", "-5", "-5", "北门"]
+
+
+def test_cells_hidden_from_the_fast_count_are_found_by_the_precise_scan():
+    # A namespace prefix, single quotes and cells without r= are all legal XML the reader accepts:
+    # the pre-check falls back to its tokenizer and still finds the far cell.
+    prefixed = xlsx_with_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>'
+                               "<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>")
+    error, seconds = _refused(prefixed)
+    assert "XFD1048576" in error.message and seconds < 0.5
+    implied = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row>' + "<c><v>1</v></c>" * 300 + "</row>"
+    error, _seconds = _refused(xlsx_with_sheet(implied))
+    assert "IW2，即 2 行 × 257 列" in error.message and "256 列" in error.message  # refused at the first column over
+
+
+def test_unbalanced_quotes_cannot_make_the_pre_check_slow():
+    content = xlsx_with_sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>' + '<c a="' * 200_000)
+    started = time.perf_counter()
+    with pytest.raises(TableError):
+        read_table(content, filename="quotes.xlsx", expected_headers=HEADERS)
+    assert time.perf_counter() - started < 3

@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
@@ -72,7 +73,8 @@ _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 # A start tag of <row>, <c> or <dimension> (any namespace prefix), attributes with quoted values
 # that may contain ">": a cell cannot hide from the scan behind an odd attribute.
-_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+# "<" never appears inside a tag of well-formed XML, so no attempt reads past the next "<" (linear time).
+_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c|dimension)(?=[\s/>])((?:[^<>"']|"[^<"]*"|'[^<']*')*)>""")
 _ATTR_R = re.compile(rb"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ATTR_REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?([1-9]\d{0,6})")
@@ -193,73 +195,147 @@ def check_xlsx(
             raise _unreadable(filename, "压缩内容损坏") from exc
 
 
+class _Scan:
+    """The used range found so far in one sheet, refused as soon as it is over the limits."""
+
+    def __init__(self, sheet_name: str, filename: str, limits: SheetLimits, max_rows: int | None,
+                 shown_max_rows: int | None) -> None:
+        self.sheet_name, self.filename, self.limits = sheet_name, filename, limits
+        self.max_rows, self.shown_max_rows = max_rows, shown_max_rows
+        self.limit_text = _limit_text(limits, shown_max_rows)
+        self.max_row = self.max_col = 0
+        self.in_data = False  # <dimension> comes before <sheetData>
+
+    def dimension(self, body: bytes) -> None:
+        if self.in_data:
+            return
+        head = body
+        data_at = _SHEET_DATA.search(body)
+        if data_at:
+            head, self.in_data = body[: data_at.start()], True
+        for m in _TAG.finditer(head):
+            if m.group(1) == b"dimension":
+                self.declared(m.group(2))
+
+    def declared(self, attrs: bytes) -> None:
+        ref = _ATTR_REF.search(attrs)
+        rows, cols = _range_size(ref and (ref.group(1) or ref.group(2) or b"").decode("ascii", "replace"))
+        if rows and _over(rows, cols, self.limits, self.max_rows):
+            raise TableError(
+                f"表格声明的范围过大（{rows} 行 × {cols} 列），超过上限（{self.limit_text}）。"
+                f"请删除工作表“{self.sheet_name}”中多余的行和列（或把数据复制到新工作表）后另存再上传",
+                code="too_large",
+            )
+
+    def used(self, row: int, col: int) -> None:
+        self.max_row = max(self.max_row, row)
+        self.max_col = max(self.max_col, col)
+        max_row, max_col = self.max_row, self.max_col
+        if max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLUMNS or _over(max_row, max_col, self.limits,
+                                                                               self.max_rows):
+            if self.max_rows is not None and max_row > self.max_rows and max_col <= self.limits.max_columns:
+                raise too_many_rows(self.shown_max_rows or self.max_rows, max_row)
+            raise TableError(
+                f"表格的使用范围过大（有内容的单元格到 {column_letter(max_col)}{max_row}，即 {max_row} 行 × {max_col} 列），"
+                f"超过上限（{self.limit_text}）。请删除工作表“{self.sheet_name}”中多余的行和列后另存再上传",
+                code="too_large",
+            )
+
+
+_SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData\b")
+# The fast path: files written by Excel, WPS, LibreOffice and openpyxl give every <row> and <c> an
+# r="…" attribute in double quotes and use no namespace prefix.  When the counts of those tags and
+# of strict r="A1" references in a stretch of the file differ, the precise tokenizer decides.
+_FAST_LETTERS = re.compile(rb' r="([A-Z]{0,3})[1-9][0-9]{0,6}"')
+_FAST_DIGITS = re.compile(rb' r="[A-Z]{0,3}([1-9][0-9]{0,6})"')
+_BATCH = 8 * _READ
+
+
+def _bodies(zf: zipfile.ZipFile, part: str, budget: _Budget, filename: str) -> Iterator[bytes]:
+    """The sheet XML in pieces that each end just before a "<" (so no tag is cut in two)."""
+    rest = b""
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(_BATCH)
+            if not chunk:
+                if rest:
+                    yield rest
+                return
+            budget.take(len(chunk))
+            buf = rest + chunk
+            cut = buf.rfind(b"<")
+            if cut <= 0:
+                rest = buf
+                if len(rest) > 4 * _BATCH:
+                    raise _unreadable(filename, "工作表结构异常")
+                continue
+            rest = buf[cut:]
+            yield buf[:cut]
+
+
+def _fast_stretch(body: bytes, scan: _Scan) -> bool:
+    """Account for one stretch by counting; False when it needs the precise tokenizer."""
+    tags = (body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>") + body.count(b"<row ")
+            + body.count(b"<row>"))
+    refs = body.count(b' r="')
+    if tags != refs:
+        return False
+    letters = _FAST_LETTERS.findall(body)
+    if len(letters) != refs:
+        return False
+    digits = _FAST_DIGITS.findall(body)
+    if not letters:
+        return True
+    max_col = max(_column_number(x.decode("ascii")) for x in set(letters))
+    scan.used(max(map(int, set(digits))), max_col)
+    return True
+
+
 def _scan_sheet(
     zf: zipfile.ZipFile, part: str, sheet_name: str, filename: str, budget: _Budget, limits: SheetLimits,
     max_rows: int | None, shown_max_rows: int | None,
 ) -> None:
-    limit_text = _limit_text(limits, shown_max_rows)
-    max_row = max_col = 0
-    row = 0
-    col = 0
-    rest = b""
-    with zf.open(part) as fh:
-        while True:
-            chunk = fh.read(_READ)
-            if chunk:
-                budget.take(len(chunk))
-            buf = rest + chunk
-            cut = buf.rfind(b"<") if chunk else len(buf)
-            if cut <= 0 and chunk:
-                rest = buf
-                if len(rest) > 16 * _READ:
-                    raise _unreadable(filename, "工作表结构异常")
+    scan = _Scan(sheet_name, filename, limits, max_rows, shown_max_rows)
+    left = budget.left
+    for body in _bodies(zf, part, budget, filename):
+        scan.dimension(body)
+        if not _fast_stretch(body, scan):
+            break
+    else:
+        return
+    budget.left = left  # an unusual file: read it again with the precise tokenizer
+    _precise_scan(zf, part, filename, budget, scan)
+
+
+def _precise_scan(zf: zipfile.ZipFile, part: str, filename: str, budget: _Budget, scan: _Scan) -> None:
+    row = col = 0
+    for body in _bodies(zf, part, budget, filename):
+        for m in _TAG.finditer(body):
+            name, attrs = m.group(1), m.group(2)
+            if name == b"dimension":
+                scan.declared(attrs)
                 continue
-            body, rest = buf[:cut], buf[cut:]
-            for m in _TAG.finditer(body):
-                name, attrs = m.group(1), m.group(2)
-                if name == b"dimension":
-                    ref = _ATTR_REF.search(attrs)
-                    rows, cols = _range_size(ref and (ref.group(1) or ref.group(2) or b"").decode("ascii", "replace"))
-                    if rows and _over(rows, cols, limits, max_rows):
-                        raise TableError(
-                            f"表格声明的范围过大（{rows} 行 × {cols} 列），超过上限（{limit_text}）。"
-                            f"请删除工作表“{sheet_name}”中多余的行和列（或把数据复制到新工作表）后另存再上传",
-                            code="too_large",
-                        )
-                    continue
-                r = _ATTR_R.search(attrs)
-                value = (r.group(1) or r.group(2) or b"").decode("ascii", "replace") if r else None
-                if name == b"row":
-                    if value is None:
-                        row += 1
-                    elif _ROW_NUMBER.fullmatch(value):
-                        row = int(value)
-                    else:
-                        raise _unreadable(filename, f"无法识别的行号“{value[:20]}”")
-                    col = 0
-                    max_row = max(max_row, row)
+            r = _ATTR_R.search(attrs)
+            value = (r.group(1) or r.group(2) or b"").decode("ascii", "replace") if r else None
+            if name == b"row":
+                if value is None:
+                    row += 1
+                elif _ROW_NUMBER.fullmatch(value):
+                    row = int(value)
                 else:
-                    if value is None:
-                        col += 1
-                    else:
-                        cm = _CELL_REF.fullmatch(value)
-                        if cm is None:
-                            raise _unreadable(filename, f"无法识别的单元格位置“{value[:20]}”")
-                        col = _column_number(cm.group(1))
-                        row = max(row, int(cm.group(2)))
-                    max_row = max(max_row, row)
-                    max_col = max(max_col, col)
-                if max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLUMNS or _over(max_row, max_col, limits, max_rows):
-                    where = f"{column_letter(max_col)}{max_row}"
-                    if max_rows is not None and max_row > max_rows:
-                        raise too_many_rows(shown_max_rows or max_rows, max_row)
-                    raise TableError(
-                        f"表格的使用范围过大（有内容的单元格到 {where}，即 {max_row} 行 × {max_col} 列），"
-                        f"超过上限（{limit_text}）。请删除工作表“{sheet_name}”中多余的行和列后另存再上传",
-                        code="too_large",
-                    )
-            if not chunk:
-                break
+                    raise _unreadable(filename, f"无法识别的行号“{value[:20]}”")
+                col = 0
+                scan.used(row, 0)
+            else:
+                if value is None:
+                    col += 1
+                else:
+                    cm = _CELL_REF.fullmatch(value)
+                    if cm is None:
+                        raise _unreadable(filename, f"无法识别的单元格位置“{value[:20]}”")
+                    col = _column_number(cm.group(1))
+                    row = max(row, int(cm.group(2)))
+                scan.used(row, col)
 
 
 def _column_number(letters: str) -> int:
