@@ -129,3 +129,18 @@ def test_two_overlapping_runs_approved_at_once_pay_each_resident_once(divisions,
     assert sorted(outcomes) == ["approved", "refused"]
     assert OperatingRun.objects.filter(month=MONTH, status="approved").count() == 1
     assert OperatingClaim.objects.filter(month=MONTH).count() == 15
+
+
+@pytest.mark.django_db
+def test_a_discarded_county_preview_lets_the_city_compute_the_month(jiangcheng, city_admin, home, rate, new_person):
+    from yanglao.core.testing import page_client
+
+    _residents(home, new_person, 2)
+    county_run = services.operating_compute(by=jiangcheng, month=MONTH)
+    assert page_client(jiangcheng).post(f"/institutions/subsidies/{county_run.pk}/discard/").status_code == 302
+    assert not OperatingRun.objects.filter(pk=county_run.pk).exists()
+    city_run = services.operating_compute(by=city_admin, month=MONTH)
+    assert city_run.residents == 2
+    services.operating_approve(by=make_user(Role.CITY_ADMIN, "4417"), run=city_run)
+    with pytest.raises(Conflict):
+        services.operating_discard(by=city_admin, run=city_run)

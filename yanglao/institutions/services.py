@@ -454,6 +454,21 @@ def operating_approve(*, by: User, run: OperatingRun) -> OperatingRun:
     return locked
 
 
+def operating_discard(*, by: User, run: OperatingRun) -> None:
+    """Discard an unapproved run (作废), e.g. a county's preview the city will compute instead."""
+    if not by.can("institutions.subsidy_prepare") or not division_in_scope(by, run.division_code):
+        raise Forbidden()
+    with audit_context(by), transaction.atomic():
+        locked = OperatingRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status == "approved":
+            raise Conflict("已审批的运营补贴不能作废；更正请另行处理")
+        count = locked.lines.count()
+        locked.lines.all().delete()
+        audit_bulk(OperatingLine, operation="operating_discard", count=count, division_code=locked.division_code,
+                   params={"month": locked.month.isoformat(), "run": locked.pk})
+        locked.delete()
+
+
 def _claim_lines(run: OperatingRun) -> None:
     """Record every resident-month the run pays, set-based. The unique (person, month) index refuses a
     resident-month another approved run already pays, so the approval rolls back as a whole."""

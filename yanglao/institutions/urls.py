@@ -12,6 +12,7 @@ urlpatterns = [
     path("subsidies/compute/", views.subsidy_compute, name="subsidy_compute"),
     path("subsidies/<int:pk>/", views.subsidy_run, name="subsidy_run"),
     path("subsidies/<int:pk>/approve/", views.subsidy_approve, name="subsidy_approve"),
+    path("subsidies/<int:pk>/discard/", views.subsidy_discard, name="subsidy_discard"),
     path("changes/", views.change_requests, name="change_requests"),
     path("changes/<int:pk>/decide/", views.change_request_decide, name="change_request_decide"),
     path("<int:pk>/", views.institution_detail, name="detail"),

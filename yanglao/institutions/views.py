@@ -325,6 +325,19 @@ def subsidy_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("institutions.subsidy_prepare")
+@require_POST
+def subsidy_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_scoped_or_404(OperatingRun.objects.all(), request.user, pk=pk)
+    try:
+        services.operating_discard(by=request.user, run=run)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已作废"))
+    return redirect("institutions:subsidies")
+
+
+@capability_required("institutions.subsidy_prepare")
 def subsidy_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_scoped_or_404(OperatingRun.objects.select_related("rate"), request.user, pk=pk)
     by_inst: dict[int, dict[str, Any]] = {}
