@@ -233,3 +233,9 @@ def test_the_import_error_report_writes_formula_like_cells_and_file_names_as_tex
     value = sheet.cell(row=3, column=4)
     assert value.value == HYPERLINK and value.data_type != "f"
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+@override_settings(UPLOAD_LIMITS=LIMITS | {"people": (7, 1234)})
+def test_the_import_page_states_the_limits(jiangcheng):
+    page = page_client(jiangcheng).get("/people/import/").content.decode()
+    assert "每个文件不超过 7 MB、1234 行" in page

@@ -18,6 +18,7 @@ from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.scope import get_scoped_or_404, restrict
+from yanglao.core.uploads import upload_limit
 from yanglao.core.views import capability_required
 
 from . import exporting, importing, selectors, services
@@ -283,7 +284,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return redirect("people:import_job", pk=job.pk)
     importing.fail_stale_jobs()  # a job whose worker died shows as failed, with a re-run button
     jobs = restrict(ImportJob.objects.all(), request.user)[:20]
-    return render(request, "people/import.html", {"form": form, "jobs": jobs})
+    return render(request, "people/import.html", {"form": form, "jobs": jobs, "limit": upload_limit("people")})
 
 
 @capability_required("people.import")
