@@ -239,3 +239,13 @@ def test_the_import_error_report_writes_formula_like_cells_and_file_names_as_tex
 def test_the_import_page_states_the_limits(jiangcheng):
     page = page_client(jiangcheng).get("/people/import/").content.decode()
     assert "每个文件不超过 7 MB、1234 行" in page
+
+
+@override_settings(UPLOAD_LIMITS=LIMITS | {"people_cli": (1, 10)})
+def test_the_command_line_refuses_a_file_over_its_size_limit_with_the_limit(jiangcheng, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(roster(1) + b"#" * (1024 * 1024 + 1))
+    with pytest.raises(CommandError, match="1 MB 的上限"):
+        call_command("import_people", str(path), "--division", "441702", stdout=io.StringIO())

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from yanglao.core.audit import AuditActor, audit_context
+from yanglao.core.errors import DomainError
 from yanglao.core.models import Division, User
 from yanglao.people.importing import import_file_now
 from yanglao.people.models import ImportStatus
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         if not division or not Division.objects.filter(code=division).exists():
             raise CommandError(f"区划 {division} 不存在，请先运行 yanglao load_divisions")
         with audit_context(user, actor=None if user else AuditActor(user_id=None, username="cli:import_people")):
-            job = import_file_now(path=o["file"], by=user, division_code=division, all_or_nothing=o["all_or_nothing"])
+            try:
+                job = import_file_now(path=o["file"], by=user, division_code=division,
+                                      all_or_nothing=o["all_or_nothing"])
+            except DomainError as exc:  # e.g. over the command line's size limit (YANGLAO_UPLOAD_MAX_MB_PEOPLE_CLI)
+                raise CommandError(exc.message) from exc
         self.stdout.write(job.message)
         if job.error_rows:
             for err in job.errors.all()[:20]:
