@@ -64,9 +64,12 @@ def test_bank_numbers_are_masked_and_a_reveal_is_audited(may_run, jiangcheng):
     account = person.bank_account
     got = client.get("/api/v1/benefits/bank-accounts/").json()["results"][0]
     assert got["account_no"] == "6228***********9012"
-    revealed = client.post(f"/api/v1/benefits/bank-accounts/{account.pk}/reveal/").json()
+    refused = client.post(f"/api/v1/benefits/bank-accounts/{account.pk}/reveal/")
+    assert refused.status_code == 400 and "6228480123456789012" not in refused.content.decode()  # no reason
+    revealed = client.post(f"/api/v1/benefits/bank-accounts/{account.pk}/reveal/", {"reason": "核对代发失败原因"}).json()
     assert revealed["account_no"] == "6228480123456789012"
-    assert AuditEntry.objects.filter(action="reveal", object_type="benefits.bankaccount").count() == 1
+    line = AuditEntry.objects.get(action="reveal", object_type="benefits.bankaccount")
+    assert line.extra["reason"] == "核对代发失败原因"
     assert "6228480123456789012" not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
 
 

@@ -56,3 +56,23 @@ def test_a_server_error_page_is_chinese_with_a_way_back(rf):
     got = handler500(rf.get("/people/"))
     body = got.content.decode()
     assert got.status_code == 500 and "系统处理您的请求时出错" in body and "返回工作台" in body and "Server Error" not in body
+
+
+def test_the_record_history_shows_changes_in_chinese_with_views_one_click_away(jiangcheng, new_person):
+    from yanglao.people import services
+
+    person = new_person()
+    services.person_update(by=jiangcheng, person=person, data={"living_situation": "empty_nest"})
+    client = page_client(jiangcheng)
+    for _ in range(3):
+        client.get(f"/people/{person.pk}/")
+    body = client.get(f"/people/{person.pk}/").content.decode()
+    table = body.split('data-testid="history"')[1].split("</table>")[0]
+    assert "居住状况：独居 → <strong>空巢</strong>" in table and "老年人" in table
+    assert "查看敏感信息" not in table and "people.person" not in table and "empty_nest" not in table
+    import re
+
+    shown = int(re.search(r"含查看记录（(\d+) 条）", body).group(1))
+    assert shown >= 4  # each opening is logged (this one included), just not listed by default
+    with_views = client.get(f"/people/{person.pk}/", {"views": "1"}).content.decode()
+    assert "查看敏感信息" in with_views.split('data-testid="history"')[1].split("</table>")[0]

@@ -72,31 +72,33 @@ def guard_identifier_search(user: Any, term: str, *, kind: str, scope: str) -> N
     """A search by a full identifier: audited with the term's digest (never the term), limited per
     account per hour, and flagged to the auditors (a security line) when one account runs many in a day.
 
-    Counts come from the audit table itself, so the limit holds across every worker and server.
-    Raises RateLimited over the hourly limit (the refused search is recorded as a security event).
+    The hourly limit is an atomic counter in the database (core.ratelimit): it holds across every
+    worker and server. Raises RateLimited over the limit (the refused search is a security event).
     """
     import datetime as dt
 
     from django.conf import settings
     from django.utils import timezone
 
+    from . import ratelimit
     from .audit import record
     from .errors import RateLimited
     from .models import AuditAction, AuditEntry
 
-    now = timezone.now()
-    mine = AuditEntry.objects.filter(actor_username=user.get_username(), object_type=SEARCH_OBJECT_TYPE,
-                                     action=AuditAction.VIEW_SENSITIVE)
     per_hour = settings.IDENTIFIER_SEARCH_PER_HOUR
     division = getattr(user, "scope_prefix", "") or ""
-    if mine.filter(at__gte=now - dt.timedelta(hours=1)).count() >= per_hour:
+    hit = ratelimit.hit("identifier-search", f"user:{user.pk}", limit=per_hour, window_seconds=3600)
+    if not hit.allowed:
         record(AuditAction.SECURITY, object_type=SEARCH_OBJECT_TYPE, object_repr=f"按{kind}查询超过每小时上限",
                division_code=division, extra={"event": "identifier_search_limited", "kind": kind, "scope": scope,
                                               "term_digest": term_digest(term), "limit_per_hour": per_hour})
-        raise RateLimited(f"按完整{kind}查询过于频繁（每小时最多 {per_hour} 次），请稍后再试；本次已记入审计日志")
+        raise RateLimited(f"按完整{kind}查询过于频繁（每小时最多 {per_hour} 次），请 {hit.retry_after // 60 + 1} 分钟后再试；"
+                          "本次已记入审计日志")
     record(AuditAction.VIEW_SENSITIVE, object_type=SEARCH_OBJECT_TYPE, object_repr=f"按{kind}查询",
            division_code=division, extra={"kind": kind, "scope": scope, "term_digest": term_digest(term)})
-    today = mine.filter(at__gte=now - dt.timedelta(days=1)).count()
+    mine = AuditEntry.objects.filter(actor_username=user.get_username(), object_type=SEARCH_OBJECT_TYPE,
+                                     action=AuditAction.VIEW_SENSITIVE)
+    today = mine.filter(at__gte=timezone.now() - dt.timedelta(days=1)).count()
     if today == settings.IDENTIFIER_SEARCH_FLAG_PER_DAY:
         record(AuditAction.SECURITY, object_type=SEARCH_OBJECT_TYPE,
                object_repr=f"24小时内按完整证件号码或电话查询达 {today} 次，请核查",

@@ -79,3 +79,19 @@ EXTRA_LABELS = {
 def extra_rows(entry: Any) -> list[dict[str, str]]:
     """The line's other details with Chinese labels and plain values (no Python reprs)."""
     return [{"label": EXTRA_LABELS.get(k, k), "value": _display(None, v)} for k, v in (entry.extra or {}).items()]
+
+
+OBJECT_LABELS = {"core.identifier_search": "按证件号码或电话查询"}
+
+
+@register.filter
+def object_label(object_type: str) -> str:
+    """``people.person`` → ``老年人``: the record type as staff name it."""
+    if not object_type:
+        return ""
+    if object_type in OBJECT_LABELS:
+        return OBJECT_LABELS[object_type]
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
