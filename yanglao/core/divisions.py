@@ -22,6 +22,37 @@ def urban_rural_of(name: str) -> str:
     return UrbanRural.RURAL if name.endswith(RURAL_SUFFIXES) else UrbanRural.URBAN
 
 
+# Names as people write them: "北门社区" for 北门社区居委会, "北门村" for 北门村委会, "南恩" for 南恩街道.
+_COMMITTEE_SUFFIXES = (("社区居民委员会", "社区"), ("居民委员会", ""), ("村民委员会", "村"), ("社区居委会", "社区"),
+                       ("居委会", ""), ("村委会", "村"), ("渔委会", ""), ("街道办事处", "街道"), ("办事处", ""),
+                       ("人民政府", ""))
+_KIND_SUFFIXES = ("社区", "街道", "村", "镇", "乡")
+
+
+def division_name_key(name: str) -> str:
+    """A division's name as compared exactly: full-width characters and spaces gone, the committee or
+    office suffix dropped (``北门社区居委会`` and ``北门社区`` -> ``北门社区``; ``北门村委会`` -> ``北门村``)."""
+    from .tabular import clean_text
+
+    text = "".join(clean_text(name).split())
+    for suffix, kind in _COMMITTEE_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)] + kind
+    return text
+
+
+def normalise_division_name(name: str) -> str:
+    """A division's name reduced to its stem, for matching names as offices write them:
+    ``北门社区居委会``, ``北门社区``, ``北门`` and ``ＢＥＩ 门 村委会`` style variants meet at ``北门``
+    (``南恩街道`` and ``南恩`` at ``南恩``). Different divisions may share a stem (北门社区 and 北门村):
+    callers compare `division_name_key` first and fall back to the stem."""
+    text = division_name_key(name)
+    for suffix in _KIND_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
 def _rows(filename: str) -> Iterator[dict[str, str]]:
     with open(DATA_DIR / filename, encoding="utf-8", newline="") as fh:
         yield from csv.DictReader(fh)
