@@ -138,3 +138,15 @@ def test_run_figures_through_the_api_are_cut_to_a_county_users_jurisdiction(may_
     other = api_client(yangxi).get(f"/api/v1/benefits/runs/{run.pk}/").json()
     assert other["people_count"] == 0 and other["line_count"] == 0 and other["total_amount"] == "0.00"
     assert other["no_account_count"] is None and other["paid_amount"] is None
+
+
+def test_lists_of_payment_lines_and_bank_accounts_are_audited_as_views(may_run, jiangcheng):
+    run, person = may_run
+    line = Entitlement.objects.get(run=run)
+    api = api_client(jiangcheng)
+    api.get("/api/v1/benefits/lines/")
+    api.get("/api/v1/benefits/bank-accounts/")
+    page_client(jiangcheng).get(f"/benefits/runs/{run.pk}/", {"show": "all"})
+    seen = AuditEntry.objects.filter(action="view_sensitive")
+    assert seen.filter(object_type="benefits.entitlement", extra__ids=[str(line.pk)]).count() == 2  # API and page
+    assert seen.filter(object_type="benefits.bankaccount", extra__ids=[str(person.bank_account.pk)]).exists()

@@ -115,7 +115,7 @@ def payment_xlsx(*, by: User, run: PaymentRun, full_id: bool = False) -> tuple[A
     """The 代发 workbook (a temporary file) and its name. Account numbers are in full (the bank needs
     them): the download is an audited export, allowed to those who may issue payments."""
     _check_payable(by, run)
-    if full_id and not by.can("people.reveal"):
+    if full_id and not by.can("people.export_unmasked"):  # the same capability as any unmasked list
         raise Forbidden("您没有导出完整身份证号码的权限")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("代发明细")

@@ -10,22 +10,24 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from yanglao.core.audit import audit_export
+from yanglao.core.audit import audit_export, audit_sensitive_list
 from yanglao.core.cells import sheet_row
 from yanglao.core.errors import DomainError
 from yanglao.core.http import XLSX_CONTENT_TYPE
+from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404
-from yanglao.core.views import capability_required
+from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 from yanglao.people.models import Person
 
 from . import payfiles, selectors, services
 from .choices import BandBasis, EnrolmentMode, ProgrammeKind, ReferenceDay, SuspensionReason
-from .models import Enrolment, PaymentRun, Programme, RunSummary, Suspension
+from .models import Enrolment, Entitlement, PaymentRun, Programme, RunChange, RunSummary, Suspension
 from .months import add_months, parse_month
 
 XLSX = XLSX_CONTENT_TYPE
@@ -203,6 +205,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
                   "all": None}.get(show, ["new"])
         qs = lines if reason is None else lines.filter(reason__in=reason)
         listed = qs.order_by("division_code", "person_id", "month")[:100]
+    listed = list(listed)
+    audit_sensitive_list(RunChange if show == "stopped" else Entitlement, ids=[row.pk for row in listed],
+                         fields=["person", "amount"], division_code=request.user.scope_prefix or "")
     u = request.user
     return render(request, "benefits/run_detail.html", {
         "run": run, "total": total, "whole_run": run.division_code.startswith(request.user.scope_prefix or "-"), "counties": counties, "listed": listed, "show": show,
@@ -215,17 +220,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _run_facts(run: PaymentRun) -> list[tuple[str, Any]]:
+    """What a person signing a run sees: programme, month, total in yuan, line and people counts."""
+    return [(_("项目"), run.programme.name), (_("发放月份"), f"{run.month:%Y年%m月}"),
+            (_("发放总额"), f"{run.total_amount:,.2f} 元"), (_("发放笔数"), run.line_count),
+            (_("发放人数"), run.people_count), (_("经办人"), run.prepared_by.display_name)]
+
+
 @capability_required("benefits.approve")
-@require_POST
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    try:
-        services.run_approve(by=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已审核通过：%(run)s。批次已锁定，可生成代发文件。") % {"run": run})
-    return redirect("benefits:run", pk=pk)
+    return confirm_action(request, ConfirmAction(
+        obj=run, title=str(_("审核通过发放批次")), facts=_run_facts(run),
+        summary=str(_("审核通过后批次锁定，按本批次金额生成代发文件，不能再重新计算。")),
+        perform=lambda comment, data: services.run_approve(by=request.user, run=run),
+        success=str(_("已审核通过：%(run)s。批次已锁定，可生成代发文件。") % {"run": run}),
+        redirect_to=reverse("benefits:run", args=[pk]), button=str(_("审核通过")),
+    ))
 
 
 @capability_required("benefits.prepare")
@@ -240,16 +251,16 @@ def run_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("benefits.prepare")
-@require_POST
 def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run(request, pk)
-    try:
-        services.run_cancel(by=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("批次已作废"))
-    return redirect("benefits:programme", pk=run.programme_id)
+    return confirm_action(request, ConfirmAction(
+        obj=run, title=str(_("作废发放批次")), facts=_run_facts(run), danger=True,
+        summary=str(_("作废后本批次不再发放，可重新生成本月批次。")),
+        perform=lambda comment, data: services.run_cancel(by=request.user, run=run),
+        success=str(_("批次已作废")), redirect_to=reverse("benefits:programme", args=[run.programme_id]),
+        cancel_to=reverse("benefits:run", args=[pk]), comment_required=True, comment_label=str(_("作废原因")),
+        button=str(_("作废")),
+    ))
 
 
 @capability_required("benefits.pay")
@@ -313,7 +324,7 @@ def run_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("benefits.view")
 def report(request: HttpRequest) -> Any:
     programmes = selectors.programmes_for(request.user)
-    programme = programmes.filter(pk=request.GET.get("programme") or 0).first() or programmes.first()
+    programme = programmes.filter(pk=id_param(request.GET, "programme") or 0).first() or programmes.first()
     by = "township" if request.GET.get("by") == "township" else "county"
     data = selectors.month_over_month(request.user, programme, by=by) if programme else None
     if data and request.GET.get("format") == "xlsx":
