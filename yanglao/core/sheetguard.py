@@ -19,6 +19,8 @@ grid from either allocates hundreds of GB and aborts the process.  Two defences,
 from __future__ import annotations
 
 import io
+import logging
+import os
 import pickle
 import posixpath
 import re
@@ -362,6 +364,15 @@ def _range_size(ref: str | None) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- the child process
 
+logger = logging.getLogger("yanglao.uploads")
+# The child needs to find Python and this package, nothing else: no keys or database settings.
+_CHILD_ENV = ("PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR")
+
+
+def _child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in _CHILD_ENV}
+
+
 
 def parse_excel(content: bytes, filename: str, limits: SheetLimits) -> tuple[str, list[list[Any]], list[Any]]:
     """(sheet name, rows as lists, merged ranges) of the first visible worksheet, parsed in a child
@@ -369,7 +380,7 @@ def parse_excel(content: bytes, filename: str, limits: SheetLimits) -> tuple[str
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "yanglao.core.sheetproc", str(limits.memory_mb)],
-            input=content, capture_output=True, timeout=limits.timeout_seconds, check=False,
+            input=content, capture_output=True, timeout=limits.timeout_seconds, check=False, env=_child_env(),
         )
     except subprocess.TimeoutExpired as exc:
         raise TableError(
@@ -377,6 +388,8 @@ def parse_excel(content: bytes, filename: str, limits: SheetLimits) -> tuple[str
             code="too_large",
         ) from exc
     if proc.returncode != 0 or not proc.stdout:
+        logger.warning("spreadsheet parser child ended with %s for %r (%d bytes): %s", proc.returncode, filename,
+                       len(content), proc.stderr[-500:].decode("utf-8", "replace"))
         raise TableError(
             f"无法读取Excel文件“{filename}”：读取所需内存超过 {limits.memory_mb} MB 的上限，或文件已损坏。"
             "请删除多余的行、列和格式（或把数据复制到新工作表）后另存为 .xlsx 再上传",
