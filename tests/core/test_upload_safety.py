@@ -163,3 +163,18 @@ def test_unbalanced_quotes_cannot_make_the_pre_check_slow():
     with pytest.raises(TableError):
         read_table(content, filename="quotes.xlsx", expected_headers=HEADERS)
     assert time.perf_counter() - started < 3
+
+
+@override_settings(UPLOAD_LIMITS={"people": (1, 10)})
+def test_an_uploaded_file_over_the_limit_is_refused_by_its_size_before_it_is_read():
+    from yanglao.core.uploads import read_uploaded
+
+    class Huge:
+        name = "huge.xlsx"
+        size = 2 * 1024**3
+
+        def read(self) -> bytes:  # pragma: no cover - must not be called
+            raise AssertionError("read into memory")
+
+    with pytest.raises(ValidationFailed, match="每个文件 1 MB 的上限"):
+        read_uploaded(Huge(), kind="people")

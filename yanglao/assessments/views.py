@@ -20,6 +20,7 @@ from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
 from yanglao.core.scope import get_scoped_or_404
+from yanglao.core.uploads import read_uploaded
 from yanglao.core.views import capability_required, safe_next
 from yanglao.people.models import Person
 from yanglao.people.selectors import people_for
@@ -299,7 +300,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = importing.import_mzt(by=request.user, filename=upload.name, content=upload.read())
+            result = importing.import_mzt(by=request.user, filename=upload.name,
+                                          content=read_uploaded(upload, kind="assessments"))
         except DomainError as exc:
             form.add_error("file", exc.message)
     status = 400 if form.errors else 200  # a refused file is a client error, shown with its reason

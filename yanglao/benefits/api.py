@@ -272,7 +272,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         if upload is None:
             raise ValidationFailed("请上传发放结果文件", details={"file": "必填"})
         run = self.get_object()
-        payfiles.reconcile_import(by=request.user, run=run, filename=upload.name, content=upload.read())
+        from yanglao.core.uploads import read_uploaded  # refused by size before it is read into memory
+
+        payfiles.reconcile_import(by=request.user, run=run, filename=upload.name,
+                                  content=read_uploaded(upload, kind="reconciliation"))
         run.refresh_from_db()
         return Response(RunSerializer(run).data)
 

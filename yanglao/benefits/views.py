@@ -22,6 +22,7 @@ from yanglao.core.errors import DomainError
 from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404
+from yanglao.core.uploads import read_uploaded
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 from yanglao.people.models import Person
 
@@ -310,7 +311,8 @@ def run_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("benefits:run", pk=pk)
     upload = form.cleaned_data["file"]
     try:
-        rec = payfiles.reconcile_import(by=request.user, run=run, filename=upload.name, content=upload.read())
+        rec = payfiles.reconcile_import(by=request.user, run=run, filename=upload.name,
+                                        content=read_uploaded(upload, kind="reconciliation"))
     except DomainError as exc:
         messages.error(request, exc.message)
         if isinstance(exc.details, dict) and exc.details.get("errors"):

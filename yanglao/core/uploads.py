@@ -87,3 +87,10 @@ def _refusing(rows: Iterator[Row]) -> Iterator[Row]:
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
+
+def read_uploaded(upload: Any, *, kind: str) -> bytes:
+    """The bytes of an uploaded file (Django's UploadedFile), refused by its size before it is read
+    into memory: a view passes these to the service, which checks them again (``check_upload``)."""
+    check_upload(kind=kind, filename=upload.name, size=upload.size)
+    return upload.read()

@@ -18,7 +18,7 @@ from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.scope import get_scoped_or_404, restrict
-from yanglao.core.uploads import upload_limit
+from yanglao.core.uploads import read_uploaded, upload_limit
 from yanglao.core.views import capability_required
 
 from . import exporting, importing, selectors, services
@@ -276,7 +276,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = importing.import_create(by=request.user, filename=upload.name, content=upload.read(),
+            job = importing.import_create(by=request.user, filename=upload.name,
+                                          content=read_uploaded(upload, kind="people"),
                                           all_or_nothing=form.cleaned_data["mode"] == "all")
         except DomainError as exc:
             form.add_error("file", exc.message)
