@@ -28,3 +28,18 @@ class AdmissionsConfig(AppConfig):
             Role.COMMUNITY_WORKER: {"admissions.view", "admissions.apply"},
             Role.INSTITUTION_OPERATOR: {"admissions.view", "admissions.offer"},
         })
+
+        from django.utils.translation import gettext_lazy as _
+
+        from yanglao.core.selectors import register_workbench_card
+        from yanglao.core.todos import register_todo
+
+        from . import workbench
+
+        register_todo("admissions.offers", _("床位安排待答复"), workbench.todo_offers_pending,
+                      capability=("admissions.offer", "admissions.view"))
+        register_todo("admissions.waiting", _("轮候中的入住申请"), workbench.todo_applications_waiting,
+                      capability=("admissions.offer", "admissions.view"))
+        operator = {Role.INSTITUTION_OPERATOR}
+        register_workbench_card("own_waiting", _("轮候人数"), workbench.operator_waiting, roles=operator)
+        register_workbench_card("own_offers", _("待答复床位安排"), workbench.operator_offers_pending, roles=operator)

@@ -25,3 +25,20 @@ class AssessmentsConfig(AppConfig):
             Role.ASSESSOR: view | {"assessments.record"},
             Role.INSTITUTION_OPERATOR: view,
         })
+
+        from django.utils.translation import gettext_lazy as _
+
+        from yanglao.core.todos import register_todo, register_workbench_panel
+
+        from . import workbench
+
+        register_todo("assessments.to_record", _("待录入的评估"), workbench.todo_to_record,
+                      capability=("assessments.record", "assessments.view"))
+        register_todo("assessments.to_review", _("待审核的评估"), workbench.todo_to_review,
+                      capability=("assessments.review", "assessments.view"))
+        register_todo("assessments.overdue", _("逾期未复评"), workbench.todo_reassessments_overdue,
+                      capability="assessments.figures")
+        register_todo("assessments.due", _("30天内到期需复评"), workbench.todo_reassessments_due,
+                      capability="assessments.figures")
+        register_workbench_panel("assessments.visits", "assessments/_workbench_visits.html", workbench.assessor_panel,
+                                 capability="assessments.record", roles={Role.ASSESSOR})

@@ -18,7 +18,9 @@ MAX_EVENT_COUNT = 9
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("姓名"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部")), ("to_record", _("待录入（已派单、评估中、已退回）"))]
+                               + list(Status.choices))
     reason = forms.ChoiceField(label=_("评估原因"), required=False, choices=[("", _("全部"))] + list(Reason.choices))
     scale = forms.ChoiceField(label=_("评估标准"), required=False, choices=[("", _("全部"))] + list(Scale.choices))
     division = forms.CharField(label=_("区划代码"), required=False,

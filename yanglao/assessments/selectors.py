@@ -34,7 +34,7 @@ from yanglao.core.roles import Role
 from yanglao.core.scope import restrict
 from yanglao.people.models import Person
 
-from .choices import OPEN_STATES, RESULT_STATES, Scale, Status
+from .choices import OPEN_STATES, RECORDABLE_STATES, RESULT_STATES, Scale, Status
 from .models import Assessment
 from .scoring import level_name
 
@@ -174,7 +174,9 @@ def assessments_for(user: Any) -> QuerySet[Assessment]:
 
 def search_assessments(user: Any, filters: dict[str, Any]) -> QuerySet[Assessment]:
     qs = assessments_for(user).select_related("person", "assessor_1", "assessor_2", "reviewer")
-    if filters.get("status"):
+    if filters.get("status") == "to_record":  # the workbench's to-do: work in the assessors' hands
+        qs = qs.filter(status__in=RECORDABLE_STATES)
+    elif filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("reason"):
         qs = qs.filter(reason=filters["reason"])

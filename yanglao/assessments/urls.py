@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/", views.assessment_detail, name="detail"),
     path("<int:pk>/record/", views.assessment_record, name="record"),
     path("<int:pk>/report.pdf", views.assessment_report, name="report"),
+    path("<int:pk>/call/<int:contact_pk>/", views.call_contact, name="call_contact"),
     path("<int:pk>/<slug:action>/", views.assessment_action, name="action"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -311,3 +311,23 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @capability_required("assessments.import")
 def import_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(importing.template_workbook(), "mzt039-import-template.xlsx")
+
+
+class _TelRedirect(HttpResponseRedirect):
+    allowed_schemes = ["tel"]
+
+
+@require_POST
+@capability_required("assessments.record")
+def call_contact(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """The assessor's 拨打 button: the family contact's full number is a reveal, so it is a POST that
+    records the reason (上门评估联系家属) in the audit log, then hands the number to the phone's dialler."""
+    from . import workbench
+
+    assessment = _assessment(request, pk)
+    try:
+        phone = workbench.contact_phone_for_call(by=request.user, assessment=assessment, contact_id=contact_pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:home")
+    return _TelRedirect("tel:" + "".join(ch for ch in phone if ch.isdigit() or ch in "+-"))

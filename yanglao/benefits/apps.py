@@ -29,3 +29,14 @@ class BenefitsConfig(AppConfig):
             Role.COMMUNITY_WORKER: {"benefits.view"},
             Role.AUDITOR: {"benefits.view", "benefits.export"},
         })
+
+        from django.utils.translation import gettext_lazy as _
+
+        from yanglao.core.todos import register_todo
+
+        from . import workbench
+
+        register_todo("benefits.runs_to_approve", _("待复核的发放批次"), workbench.todo_runs_to_approve,
+                      capability=("benefits.approve", "benefits.view"))
+        register_todo("benefits.enrolments", _("待审核的享受申请"), workbench.todo_enrolments_to_decide,
+                      capability=("benefits.enrol", "benefits.view"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,17 +18,28 @@ DivisionCounter = Callable[[list[str], Any], dict[str, int]]
 DIVISION_COUNTERS: dict[str, tuple[Any, DivisionCounter]] = {}
 
 
-# Modules register figures for the workbench: key → (label, function of the user returning a value).
+# Modules register figures for the workbench: key → (label, function of the user returning a value,
+# capability the user needs, roles it is for (None: every role)). A function returning None hides its card.
 WorkbenchCard = Callable[[Any], Any]
-WORKBENCH_CARDS: dict[str, tuple[Any, WorkbenchCard]] = {}
+WORKBENCH_CARDS: dict[str, tuple[Any, WorkbenchCard, str | None, frozenset[str] | None]] = {}
 
 
-def register_workbench_card(key: str, label: Any, func: WorkbenchCard) -> None:
-    WORKBENCH_CARDS[key] = (label, func)
+def register_workbench_card(key: str, label: Any, func: WorkbenchCard, *, capability: str | None = None,
+                            roles: Iterable[str] | None = None) -> None:
+    WORKBENCH_CARDS[key] = (label, func, capability, frozenset(roles) if roles is not None else None)
 
 
 def workbench_cards(user: Any) -> list[dict[str, Any]]:
-    return [{"key": key, "label": label, "value": func(user)} for key, (label, func) in WORKBENCH_CARDS.items()]
+    cards = []
+    for key, (label, func, capability, roles) in WORKBENCH_CARDS.items():
+        if capability and not user.can(capability):
+            continue
+        if roles is not None and getattr(user, "role", None) not in roles:
+            continue
+        value = func(user)
+        if value is not None:
+            cards.append({"key": key, "label": label, "value": value})
+    return cards
 
 
 def register_division_counter(key: str, label: Any, func: DivisionCounter) -> None:

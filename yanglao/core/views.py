@@ -50,6 +50,7 @@ def capability_required(capability: str):  # type: ignore[no-untyped-def]
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__
+        wrapped.required_capability = capability  # read by links that must not answer 403 (core.todos)
         return wrapped
 
     return decorator
@@ -135,10 +136,19 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    root = selectors.division_root_for(request.user)
-    rows = selectors.division_children(user=request.user, parent=root) if root else []
-    return render(request, "core/home.html", {"root": root, "rows": rows, "cards": selectors.workbench_cards(request.user),
-                                              "counters": [(k, lbl) for k, (lbl, _f) in selectors.DIVISION_COUNTERS.items()]})
+    """The workbench: the user's to-do list first (what waits, how much, since when), then the panels
+    modules add for the role (the assessor's visits), then figures and the jurisdiction overview."""
+    from .todos import todo_list, workbench_panels
+
+    user = request.user
+    # The jurisdiction overview counts the registry: only for those who may read it.
+    root = selectors.division_root_for(user) if user.can("divisions.view") and user.can("people.view") else None
+    rows = selectors.division_children(user=user, parent=root) if root else []
+    return render(request, "core/home.html", {
+        "root": root, "rows": rows, "todos": todo_list(user), "panels": workbench_panels(user),
+        "cards": selectors.workbench_cards(user),
+        "counters": [(k, lbl) for k, (lbl, _f) in selectors.DIVISION_COUNTERS.items()],
+    })
 
 
 @capability_required("divisions.view")
