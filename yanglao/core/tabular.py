@@ -14,7 +14,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -138,6 +138,7 @@ class Table:
     missing_headers: list[str]
     rows: Iterator[Row]
     columns: dict[str, int] = field(default_factory=dict)  # canonical header -> 1-based column
+    skipped_rows: list[int] = field(default_factory=list)  # rows `skip_row` left out (filled while iterating)
     encoding: str | None = None
     sheet_name: str | None = None
     _source: Iterator[Any] | None = field(default=None, repr=False)
@@ -178,6 +179,7 @@ def read_table(
     header_scan_rows: int = HEADER_SCAN_ROWS,
     min_matches: int | None = None,
     max_rows: int | None = None,
+    skip_row: Callable[[Sequence[Any]], bool] | None = None,
 ) -> Table:
     """Open an .xlsx/.xls/.csv upload (a path, bytes or a binary file object) and find its header.
 
@@ -189,6 +191,9 @@ def read_table(
     is the first of the first ``header_scan_rows`` non-blank rows in which at least half of
     ``expected_headers`` (or ``min_matches`` of them) are found.  Blank rows are skipped; row numbers are those Excel shows.
     CSV rows are streamed, so a file with a million rows is not loaded into memory.
+    ``skip_row(cells)`` sees every data row's cells (all columns) and leaves out those it says are not
+    data (summary and instruction lines); their numbers are in ``Table.skipped_rows``, they do not count
+    against ``max_rows``.
     """
     if not expected_headers:
         raise ValueError("expected_headers must not be empty")
@@ -199,7 +204,7 @@ def read_table(
         raw_rows, sheet_name = _excel_rows(src, filename, max_rows=max_rows, header_scan_rows=header_scan_rows)
         return _build_table(
             raw_rows, filename, expected_headers, lookup, header_scan_rows, sheet_name=sheet_name,
-            min_matches=min_matches, max_rows=max_rows,
+            min_matches=min_matches, max_rows=max_rows, skip_row=skip_row,
         )
 
     if suffix in EXCEL_SUFFIXES:
@@ -226,6 +231,7 @@ def read_table(
             encoding=encoding,
             min_matches=min_matches,
             max_rows=max_rows,
+            skip_row=skip_row,
         )
     raise TableError(
         f"不支持的文件类型“{suffix or filename}”，请上传 .xlsx、.xls 或 .csv 文件", code="file_type"
@@ -261,6 +267,7 @@ def _build_table(
     sheet_name: str | None = None,
     min_matches: int | None = None,
     max_rows: int | None = None,
+    skip_row: Callable[[Sequence[Any]], bool] | None = None,
 ) -> Table:
     expected_set = set(expected)
     needed = min_matches or max(1, (len(expected_set) + 1) // 2)
@@ -293,14 +300,16 @@ def _build_table(
         else:
             headers.append(name)
             columns[name] = index + 1
+    skipped: list[int] = []
     return Table(
         filename=filename,
         headers=headers,
         raw_headers=[clean_text(c) for c in header_cells],
         header_row=header_row,
         missing_headers=[h for h in expected if h not in columns],
-        rows=_data_rows(raw_rows, columns, max_rows),
+        rows=_data_rows(raw_rows, columns, max_rows, skip_row, skipped),
         columns=columns,
+        skipped_rows=skipped,
         encoding=encoding,
         sheet_name=sheet_name,
         _source=raw_rows,
@@ -314,13 +323,18 @@ def too_many_rows(max_rows: int, found: int | None = None) -> TableError:
 
 
 def _data_rows(
-    raw_rows: Iterator[tuple[int, list[Any]]], columns: Mapping[str, int], max_rows: int | None = None
+    raw_rows: Iterator[tuple[int, list[Any]]], columns: Mapping[str, int], max_rows: int | None = None,
+    skip_row: Callable[[Sequence[Any]], bool] | None = None, skipped: list[int] | None = None,
 ) -> Iterator[Row]:
     picks = [(name, number - 1) for name, number in columns.items()]
     count = 0
     try:
         for row_number, cells in raw_rows:
             if _is_blank(cells):
+                continue
+            if skip_row is not None and skip_row(cells):
+                if skipped is not None:
+                    skipped.append(row_number)
                 continue
             count += 1
             if max_rows is not None and count > max_rows:

@@ -13,9 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
+import multiprocessing
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +32,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from yanglao.core import dictionaries
 from yanglao.core.audit import AuditActor, audit_bulk, audit_context, record
 from yanglao.core.bulk import copy_rows
 from yanglao.core.cells import sheet_row
@@ -33,11 +40,12 @@ from yanglao.core.crypto import Sealer
 from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
 from yanglao.core.idnumber import mask_id_number, mask_phone
 from yanglao.core.models import AuditAction, User
-from yanglao.core.tabular import TableError, read_table
+from yanglao.core.tabular import TableError, clean_text, read_table
 from yanglao.core.uploads import check_upload
 
 from .choices import Category, LivingSituation
 from .models import ImportJob, ImportRowError, ImportStatus, Person
+from .roster import ROSTER_COLUMNS, DivisionNames, is_note_row, is_template_example
 from .services import ID_PURPOSE, PHONE_PURPOSE, community_codes
 from .validation import PersonInput, clean_person
 
@@ -71,6 +79,15 @@ ALIASES = {
     "户籍地": "户籍地区划代码", "住址": "居住地址", "地址": "居住地址", "家庭住址": "居住地址",
     "居住情况": "居住状况", "类别": "人员类别", "人员类型": "人员类别", "老人姓名": "姓名",
 }
+# Rosters name the community in words (所属村居, 所属镇街, 所属县区) instead of the code column.
+for _field, _header, _spellings in ROSTER_COLUMNS:
+    HEADER_OF[_field] = _header
+    FIELD_OF[_header] = _field
+    ALIASES |= dict.fromkeys(_spellings, _header)
+EXPECTED_HEADERS = [h for _f, h, _r, _e in COLUMNS] + [h for _f, h, _s in ROSTER_COLUMNS]
+COMMUNITY_NAME = HEADER_OF["community_name"]
+# The template's example row (row 2), recognised and skipped when an office leaves it in.
+EXAMPLES = {f: e for f, _h, _r, e in COLUMNS}
 PROGRESS_EVERY = 5000
 BATCH = 5000
 
@@ -98,7 +115,8 @@ def template_workbook() -> bytes:
     for line in [
         "1. 带 * 的列必填；第2行为示例，导入前请删除。",
         "2. 身份证号码列须为文本格式，否则Excel会丢失末位X或变为科学计数法。",
-        "3. 居住社区代码为国家统计局12位村（社区）区划代码，只能导入本辖区的人员。",
+        "3. 居住社区代码为国家统计局12位村（社区）区划代码，只能导入本辖区的人员。也可不填代码，改为填写"
+        "“所属村居”（如 北门社区）和“所属镇街”（如 南恩街道）两列，按名称在本辖区内查找。",
         "4. 同一身份证号码已登记的人员将跳过，重复导入同一文件不会产生重复档案。",
         "5. 可选择“仅导入正确的行”或“全部正确才导入”。",
     ]:
@@ -213,8 +231,10 @@ def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
             with connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
             return _finish(job, ImportStatus.FAILED, message=str(exc))
-        valid, errors, total = result
+        valid, errors, total, skipped = result
         not_listed = _errors_not_listed(job.pk, errors)
+        if skipped:
+            not_listed += f"；另有合计、说明或示例行 {skipped} 行未作为人员导入"
         if job.all_or_nothing and errors:
             return _finish(job, ImportStatus.REJECTED, total=total, valid=valid, errors=errors,
                            message=f"共 {total} 条，{errors} 条有错误，按“全部正确才导入”未导入任何数据{not_listed}")
@@ -254,96 +274,219 @@ STAGE_COLUMNS = [
 ]
 
 
-def _stage_rows(clean_rows: Iterable[tuple[int, PersonInput]], job_id: int, sealer: Sealer) -> Iterator[tuple[Any, ...]]:
+def _stage_row(row_no: int, p: PersonInput, job_id: int, sealer: Sealer) -> tuple[Any, ...]:
+    """One valid person as a staging row: sealed (encrypted, keyed hashes) and masked."""
     import json
 
+    idv = p.id.value
+    phone = p.phone
+    cats = json.dumps(
+        [[c.category, c.valid_from.isoformat(), c.document_no, c.issuing_unit, c.disability_grade] for c in p.categories],
+        ensure_ascii=False,
+    ) if p.categories else ""
+    contact = ""
+    if p.contacts:
+        c = p.contacts[0]
+        contact = json.dumps([c.kind, c.name, c.relation, sealer.encrypt(c.phone), sealer.hash(c.phone, purpose=PHONE_PURPOSE),
+                              mask_phone(c.phone) if c.phone else ""], ensure_ascii=False)
+    return (
+        job_id, row_no, p.name, sealer.encrypt(idv), sealer.hash(idv, purpose=ID_PURPOSE), mask_id_number(idv),
+        idv[-4:], p.id.converted_from_15 is not None, p.id.birth_date, p.id.sex, p.hukou_division_code,
+        p.division_code, p.address, sealer.encrypt(phone), sealer.hash(phone, purpose=PHONE_PURPOSE),
+        mask_phone(phone) if phone else "", p.living_situation, cats, contact,
+    )
+
+
+def _stage_rows(clean_rows: Iterable[tuple[int, PersonInput]], job_id: int, sealer: Sealer) -> Iterator[tuple[Any, ...]]:
     for row_no, p in clean_rows:
-        idv = p.id.value
-        phone = p.phone
-        cats = json.dumps(
-            [[c.category, c.valid_from.isoformat(), c.document_no, c.issuing_unit, c.disability_grade] for c in p.categories],
-            ensure_ascii=False,
-        ) if p.categories else ""
-        contact = ""
-        if p.contacts:
-            c = p.contacts[0]
-            contact = json.dumps([c.kind, c.name, c.relation, sealer.encrypt(c.phone), sealer.hash(c.phone, purpose=PHONE_PURPOSE),
-                                  mask_phone(c.phone) if c.phone else ""], ensure_ascii=False)
-        yield (
-            job_id, row_no, p.name, sealer.encrypt(idv), sealer.hash(idv, purpose=ID_PURPOSE), mask_id_number(idv),
-            idv[-4:], p.id.converted_from_15 is not None, p.id.birth_date, p.id.sex, p.hukou_division_code,
-            p.division_code, p.address, sealer.encrypt(phone), sealer.hash(phone, purpose=PHONE_PURPOSE),
-            mask_phone(phone) if phone else "", p.living_situation, cats, contact,
-        )
+        yield _stage_row(row_no, p, job_id, sealer)
 
 
-def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int]:
-    table = read_table(content, filename=job.filename, expected_headers=[h for _f, h, _r, _e in COLUMNS], aliases=ALIASES,
-                       min_matches=2, max_rows=job.max_rows)
-    missing = [h for h in table.missing_headers if h in REQUIRED]
+STAGE_ID_HASH = STAGE_COLUMNS.index("id_hash")
+
+
+@dataclass(frozen=True)
+class _CheckContext:
+    """What checking a row needs, with no database access: picklable, so worker processes get it once."""
+
+    job_id: int
+    prefix: str
+    today: dt.date
+    communities: frozenset[str]
+    names: DivisionNames | None  # only when the file names communities in words
+    # the code lists (字典管理: living situations, categories) as this process read them, for the workers
+    vocab: dict[str, Any] = dataclass_field(default_factory=dictionaries.snapshot)
+
+
+# Outcome of one row, in file order: (OK, position, stage row) | (BAD, position, [(field, reason)]) | (SKIP, position, None)
+OK, BAD, SKIP = 0, 1, 2
+Outcome = tuple[int, int, Any]
+
+
+def _check_rows(rows: Sequence[tuple[int, dict[str, Any]]], ctx: _CheckContext, sealer: Sealer) -> list[Outcome]:
+    """Validate and seal a chunk of rows: the same function in this process or in a worker process, so
+    both paths store the same rows and report the same errors."""
+    out: list[Outcome] = []
+    for position, (row_no, cells) in enumerate(rows):
+        data = {FIELD_OF[h]: v for h, v in cells.items() if h in FIELD_OF}
+        if not any(v not in (None, "") and str(v).strip() for v in data.values()) or is_template_example(data, EXAMPLES):
+            out.append((SKIP, position, None))  # filled only in columns we do not read, or the template's example
+            continue
+        blame: tuple[str, str] | None = None
+        if ctx.names is not None and clean_text(data.get("division_code", "")) == "":
+            if clean_text(data.get("community_name", "")):
+                code, fld, reason = ctx.names.resolve(data["community_name"], township=data.get("township_name", ""),
+                                                      county=data.get("county_name", ""))
+                if code is not None:
+                    data["division_code"] = code
+                else:
+                    blame = (fld or "community_name", reason)
+            else:
+                blame = ("community_name", "必填")
+        clean, row_errors = clean_person(data, communities=ctx.communities, scope_prefix=ctx.prefix, today=ctx.today)
+        if blame is not None:
+            row_errors.pop("division_code", None)
+            row_errors[blame[0]] = blame[1]
+            clean = None
+        if clean is None:
+            out.append((BAD, position, list(row_errors.items())))
+        else:
+            out.append((OK, position, _stage_row(row_no, clean, ctx.job_id, sealer)))
+    return out
+
+
+_worker: tuple[_CheckContext, Sealer] | None = None
+
+
+def _worker_start(ctx: _CheckContext) -> None:
+    """Worker process set-up: Django's settings come with the fork (or django.setup() under spawn); each
+    worker builds its own Sealer from them. Workers never touch the database."""
+    global _worker
+    from django.apps import apps
+
+    if not apps.ready:  # spawn start method
+        import django
+
+        django.setup()
+    dictionaries.install(ctx.vocab)
+    _worker = (ctx, Sealer())
+
+
+def _worker_check(rows: Sequence[tuple[int, dict[str, Any]]]) -> list[Outcome]:
+    assert _worker is not None
+    return _check_rows(rows, *_worker)
+
+
+def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckContext,
+                    ) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], list[Outcome]]]:
+    """Chunks of rows with their outcomes, in file order. A file of fewer than
+    ``IMPORT_PARALLEL_MIN_ROWS`` rows (or ``IMPORT_PROCESSES`` = 1) is checked in this process; a
+    larger one by a pool of worker processes, one per core, while this process reads the file and
+    writes the results (streamed: a bounded number of chunks in flight)."""
+    processes = settings.IMPORT_PROCESSES or os.cpu_count() or 1
+    chunk_size = settings.IMPORT_CHUNK_ROWS
+    head = list(itertools.islice(rows, settings.IMPORT_PARALLEL_MIN_ROWS))
+    rest = itertools.chain(head, rows)
+
+    def chunks() -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        while chunk := list(itertools.islice(rest, chunk_size)):
+            yield chunk
+
+    if processes <= 1 or len(head) < settings.IMPORT_PARALLEL_MIN_ROWS:
+        sealer = Sealer()
+        for chunk in chunks():
+            yield chunk, _check_rows(chunk, ctx, sealer)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_start, initargs=(ctx,))
+    pending: deque[tuple[list[tuple[int, dict[str, Any]]], Future[list[Outcome]]]] = deque()
+    try:
+        for chunk in chunks():
+            pending.append((chunk, pool.submit(_worker_check, chunk)))
+            while len(pending) > processes * 2:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int, int]:
+    """Check every row, stage the valid ones and store the errors. Returns (valid, errors, total, skipped)."""
+    table = read_table(content, filename=job.filename, expected_headers=EXPECTED_HEADERS, aliases=ALIASES,
+                       min_matches=2, max_rows=job.max_rows, skip_row=is_note_row)
+    by_name = COMMUNITY_NAME in table.columns
+    missing = [h for h in table.missing_headers if h in REQUIRED and not (h == HEADER_OF["division_code"] and by_name)]
     if missing:
         table.close()
-        raise TableError(f"缺少必填列：{'、'.join(missing)}（请使用下载的模板，表头在第 {table.header_row or 1} 行）")
-    communities = community_codes()
-    prefix = job.division_code
-    sealer = Sealer()
+        shown = "、".join(f"{h}（或{COMMUNITY_NAME}）" if h == HEADER_OF["division_code"] else h for h in missing)
+        raise TableError(f"缺少必填列：{shown}（请使用下载的模板，表头在第 {table.header_row or 1} 行）")
+    ctx = _CheckContext(job_id=job.pk, prefix=job.division_code, today=today, communities=frozenset(community_codes()),
+                        names=DivisionNames.build(job.division_code) if by_name else None)
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
     seen: dict[str, int] = {}
     max_stored = settings.IMPORT_MAX_STORED_ERRORS  # rows listed; the rest are counted
     stored = 0
     error_batch: list[ImportRowError] = []
-    clean_batch: list[tuple[int, PersonInput]] = []
-    valid = errors = total = 0
+    stage_batch: list[tuple[Any, ...]] = []
+    valid = errors = total = skipped = 0
 
     def flush() -> None:
-        if clean_batch:
-            copy_rows(STAGE, STAGE_COLUMNS, _stage_rows(clean_batch, job.pk, sealer))
-            clean_batch.clear()
+        if stage_batch:
+            copy_rows(STAGE, STAGE_COLUMNS, stage_batch)
+            stage_batch.clear()
         if error_batch:
             ImportRowError.objects.bulk_create(error_batch)
             error_batch.clear()
 
-    for row_no, cells in table:
-        total += 1
-        data = {FIELD_OF[h]: v for h, v in cells.items() if h in FIELD_OF}
-        clean, row_errors = clean_person(data, communities=communities, scope_prefix=prefix, today=today)
-        if clean is not None:
-            first = seen.get(clean.id.value)
-            if first is not None:
-                row_errors = {"id_number": f"与第 {first} 行身份证号码重复"}
-                clean = None
-            else:
-                seen[clean.id.value] = row_no
-        if clean is None:
-            errors += 1
-            if stored >= max_stored:
-                row_errors = {}
-            else:
-                stored += 1
-            for fld, reason in row_errors.items():
-                header = HEADER_OF.get(fld, fld)
-                col = table.column_of(header)
-                raw = data.get(fld, "")
-                if fld == "id_number" and raw:
-                    shown = mask_id_number(str(raw))
-                elif fld in ("phone", "contact_phone") and raw:
-                    shown = mask_phone(str(raw))  # the report is not an audited reveal
+    for chunk, outcomes in _checked_chunks(iter(table), ctx):
+        for kind, position, payload in outcomes:
+            row_no, cells = chunk[position]
+            if kind == SKIP:
+                skipped += 1
+                continue
+            total += 1
+            row_errors: list[tuple[str, str]] = payload if kind == BAD else []
+            if kind == OK:
+                id_hash = payload[STAGE_ID_HASH]
+                first = seen.get(id_hash)
+                if first is not None:
+                    row_errors = [("id_number", f"与第 {first} 行身份证号码重复")]
                 else:
-                    shown = str(raw or "")[:100]
-                error_batch.append(ImportRowError(job=job, row=row_no, column=f"{col} {header}".strip(), reason=reason[:300],
-                                                  value=shown))
-        else:
-            valid += 1
-            clean_batch.append((row_no, clean))
-        if total % BATCH == 0:
-            flush()
-        if total % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, valid_rows=valid, error_rows=errors,
-                                                       stored_errors=stored, heartbeat_at=timezone.now())
+                    seen[id_hash] = row_no
+                    valid += 1
+                    stage_batch.append(payload)
+            if row_errors:
+                errors += 1
+                if stored >= max_stored:
+                    row_errors = []
+                else:
+                    stored += 1
+                for fld, reason in row_errors:
+                    header = HEADER_OF.get(fld, fld)
+                    col = table.column_of(header)
+                    raw = cells.get(header, "")
+                    if fld == "id_number" and raw:
+                        shown = mask_id_number(str(raw))
+                    elif fld in ("phone", "contact_phone") and raw:
+                        shown = mask_phone(str(raw))  # the report is not an audited reveal
+                    else:
+                        shown = str(raw or "")[:100]
+                    error_batch.append(ImportRowError(job=job, row=row_no, column=f"{col} {header}".strip(),
+                                                      reason=reason[:300], value=shown))
+            if total % BATCH == 0:
+                flush()
+            if total % PROGRESS_EVERY == 0:
+                ImportJob.objects.filter(pk=job.pk).update(processed_rows=total, valid_rows=valid, error_rows=errors,
+                                                           stored_errors=stored, heartbeat_at=timezone.now())
     flush()
+    skipped += len(table.skipped_rows)
     ImportJob.objects.filter(pk=job.pk).update(stored_errors=stored)
-    return valid, errors, total
+    return valid, errors, total, skipped
 
 
 def _insert_staged(job: ImportJob) -> tuple[int, int]:
