@@ -10,13 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.lengths import lengths_from
 from yanglao.core.errors import Forbidden
+from yanglao.core.params import choice_param, id_param
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.institutions.models import Bed, Institution
 from yanglao.people.models import Person
 
 from . import services
-from .models import Application, Offer
+from .models import Application, ApplicationStatus, Offer
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -33,6 +35,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return services.position_of(obj)
 
 
+@lengths_from(Application)
 class ApplicationCreateSerializer(serializers.Serializer):
     person = serializers.IntegerField()
     institution = serializers.IntegerField()
@@ -63,10 +66,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self) -> Any:
         qs = restrict(Application.objects.select_related("person"), self.request.user)
-        inst = self.request.query_params.get("institution")
-        if inst and inst.isdigit():
-            qs = qs.filter(institution_id=int(inst))
-        status_ = self.request.query_params.get("status")
+        inst = id_param(self.request.query_params, "institution")
+        if inst:
+            qs = qs.filter(institution_id=inst)
+        status_ = choice_param(self.request.query_params, "status", ApplicationStatus.values)
         if status_:
             qs = qs.filter(status=status_)
         return qs.order_by("priority_rank", "applied_at", "id")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.errors import DomainError
+from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import capability_required
 from yanglao.institutions.choices import BedStatus
@@ -45,9 +46,9 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     else:
         homes = list(restrict(_homes(), request.user))
     selected = None
-    inst_id = request.GET.get("institution")
-    if inst_id and inst_id.isdigit():
-        selected = next((h for h in homes if h.pk == int(inst_id)), None)
+    inst_id = id_param(request.GET, "institution")
+    if inst_id:
+        selected = next((h for h in homes if h.pk == inst_id), None)
     selected = selected or (homes[0] if homes else None)
     rows, vacant = [], []
     if selected is not None:

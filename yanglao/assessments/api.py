@@ -7,7 +7,6 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.urls import path
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -21,9 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yanglao.core.api.lengths import lengths_from
 from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Organisation, User
+from yanglao.core.params import code_param, date_param, id_param, text_param
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.people.selectors import people_for
 
@@ -118,6 +119,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
                   "source", "version", "updated_at"]
 
 
+@lengths_from(Assessment, note="request_note")
 class RequestSerializer(serializers.Serializer):
     person = serializers.IntegerField()
     reason = serializers.ChoiceField(choices=Reason.choices, default=Reason.FIRST)
@@ -126,6 +128,7 @@ class RequestSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+@lengths_from(Assessment)
 class ScheduleSerializer(serializers.Serializer):
     assessor_1 = serializers.IntegerField()
     assessor_2 = serializers.IntegerField()
@@ -136,13 +139,15 @@ class ScheduleSerializer(serializers.Serializer):
 class RecordSerializer(serializers.Serializer):
     items = serializers.DictField(child=serializers.IntegerField(allow_null=True), required=False, default=dict)
     coma = serializers.BooleanField(required=False, default=False)
-    diagnoses = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    diagnoses = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list,
+                                      max_length=50)
     psychiatrist_diagnosed = serializers.BooleanField(required=False, default=True)
-    risk_events_30d = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    risk_events_30d = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list,
+                                            max_length=50)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=200)  # the shorter of rejection_reason and cancelled_reason
 
 
 class CareLevelSerializer(serializers.Serializer):
@@ -184,11 +189,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> Any:
         if self.action == "list":
             p = self.request.query_params
-            person = p.get("person")
             return selectors.search_assessments(self.request.user, {
-                "status": p.get("status"), "reason": p.get("reason"), "scale": p.get("scale"),
-                "division": p.get("division"), "q": p.get("q"),
-                "person": int(person) if person and person.isdigit() else None,
+                "status": text_param(p, "status", max_length=20), "reason": text_param(p, "reason", max_length=20),
+                "scale": text_param(p, "scale", max_length=20), "division": code_param(p, "division"),
+                "q": text_param(p, "q"), "person": id_param(p, "person"),
             })
         return selectors.assessments_for(self.request.user).select_related(
             "person", "assessor_1", "assessor_2", "reviewer")
@@ -294,15 +298,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=False, methods=["get"], url_path="care-level", url_name="care-level")
     def care_level(self, request: Request) -> Response:
         """The person's care level: the latest approved, still-valid GB/T 42195-2022 result (404 if none)."""
-        person_id = request.query_params.get("person", "")
-        if not person_id.isdigit():
+        person_id = id_param(request.query_params, "person")
+        if not person_id:
             raise ValidationFailed("请提供 person 参数", details={"person": "必填，老年人档案编号"})
-        person = get_scoped_or_404(people_for(request.user), request.user, pk=int(person_id))
-        on_text = request.query_params.get("on")
-        try:
-            on = timezone.datetime.fromisoformat(on_text).date() if on_text else None
-        except ValueError as exc:
-            raise ValidationFailed("日期格式应为 YYYY-MM-DD", details={"on": on_text}) from exc
+        person = get_scoped_or_404(people_for(request.user), request.user, pk=person_id)
+        on = date_param(request.query_params, "on")
         care = selectors.care_level_for(person.pk, on)
         audit_sensitive_view(person, fields=["care_level"])
         if care is None:

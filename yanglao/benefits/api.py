@@ -9,11 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.lengths import lengths_from
 from yanglao.core.errors import Forbidden, ValidationFailed
+from yanglao.core.params import MAX_YEAR, MIN_YEAR, id_param, month_param
 from yanglao.people.models import Person
 
 from . import payfiles, selectors, services
@@ -40,9 +41,12 @@ class MonthField(serializers.Field):
 
     def to_internal_value(self, data: Any) -> Any:
         try:
-            return parse_month(str(data))
+            month = parse_month(str(data))
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
+        if not MIN_YEAR <= month.year <= MAX_YEAR:
+            raise serializers.ValidationError(f"月份应在 {MIN_YEAR}–{MAX_YEAR} 年之间")
+        return month
 
 
 class BandSerializer(serializers.ModelSerializer):
@@ -51,7 +55,18 @@ class BandSerializer(serializers.ModelSerializer):
         fields = ["id", "label", "key_min", "key_max", "amount", "valid_from", "valid_to", "document_no"]
 
 
+def _codes(known: set[str]) -> serializers.ListField:
+    """A rule list: a JSON array of known codes (not an object, a number or a list of objects)."""
+    return serializers.ListField(child=serializers.ChoiceField(choices=sorted(known)), required=False,
+                                 max_length=len(known))
+
+
 class RuleSerializer(serializers.ModelSerializer):
+    required_categories = _codes(services.KNOWN_CATEGORIES)
+    excluded_categories = _codes(services.KNOWN_CATEGORIES)
+    excluded_categories_in_institution = _codes(services.KNOWN_CATEGORIES)
+    excluded_living_situations = _codes(services.LIVING)
+
     class Meta:
         model = EligibilityRule
         fields = ["id", "valid_from", "valid_to", "min_age", "max_age", "required_categories", "excluded_categories",
@@ -70,8 +85,9 @@ class ProgrammeSerializer(serializers.ModelSerializer):
                   "bands"]
 
 
+@lengths_from(Programme)
 class ProgrammeCreateSerializer(serializers.Serializer):
-    code = serializers.SlugField()
+    code = serializers.SlugField(max_length=40)
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=ProgrammeKind.choices)
     legal_basis = serializers.CharField()
@@ -86,6 +102,7 @@ class RunSerializer(serializers.ModelSerializer):
     month = MonthField()
     programme_name = serializers.CharField(source="programme.name", read_only=True)
     status_name = serializers.CharField(source="get_status_display", read_only=True)
+    scope = serializers.SerializerMethodField(help_text="调用者管辖范围小于批次范围时为其区划代码，此时各项数字仅为该范围")
 
     class Meta:
         model = PaymentRun
@@ -93,8 +110,14 @@ class RunSerializer(serializers.ModelSerializer):
                   "prepared_by", "prepared_at", "approved_by", "approved_at", "paid_at", "reconciled_at", "seconds",
                   "line_count", "people_count", "total_amount", "new_count", "changed_count", "stopped_count",
                   "back_pay_count", "carried_count", "adjustment_count", "no_account_count", "paid_count",
-                  "paid_amount", "failed_count", "failed_amount"]
+                  "paid_amount", "failed_count", "failed_amount", "scope"]
         read_only_fields = fields
+        # Figures kept only for the whole run: null for a caller whose jurisdiction is smaller (see below).
+        extra_kwargs = {key: {"allow_null": True} for key in ("adjustment_count", "no_account_count", "paid_count",
+                                                               "paid_amount", "failed_count", "failed_amount")}
+
+    def get_scope(self, run: PaymentRun) -> str | None:
+        return None
 
     def to_representation(self, run: PaymentRun) -> dict[str, Any]:
         """A user whose jurisdiction is smaller than the run's area gets the run's figures for their
@@ -133,7 +156,7 @@ class LineSerializer(serializers.ModelSerializer):
 
 class EnrolmentSerializer(serializers.ModelSerializer):
     from_month = MonthField()
-    to_month = MonthField(read_only=True)
+    to_month = MonthField(read_only=True, allow_null=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
 
     class Meta:
@@ -145,7 +168,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
 class SuspensionSerializer(serializers.ModelSerializer):
     from_month = MonthField()
-    to_month = MonthField(read_only=True)
+    to_month = MonthField(read_only=True, allow_null=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
     reason = serializers.ChoiceField(choices=SuspensionReason.choices)
 
@@ -226,12 +249,11 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
     queryset = PaymentRun.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = RunSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> Any:
         qs = selectors.runs_for(self.request.user)
-        programme = self.request.query_params.get("programme")
-        return qs.filter(programme_id=programme) if programme and programme.isdigit() else qs
+        programme = id_param(self.request.query_params, "programme")
+        return qs.filter(programme_id=programme) if programme else qs
 
     @extend_schema(request=RunCreateSerializer, responses={202: RunSerializer})
     def create(self, request: Request) -> Response:
@@ -290,13 +312,12 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         qs = selectors.lines_for(self.request.user).select_related("result").order_by("-month", "id")
         p = self.request.query_params
         for key in ("person", "run", "programme"):
-            if p.get(key, "").isdigit():
-                qs = qs.filter(**{f"{key}_id": int(p[key])})
-        if p.get("month"):
-            try:
-                qs = qs.filter(month=parse_month(p["month"]))
-            except ValueError as exc:
-                raise ValidationFailed(str(exc)) from exc
+            value = id_param(p, key)
+            if value:
+                qs = qs.filter(**{f"{key}_id": value})
+        month = month_param(p, "month")
+        if month:
+            qs = qs.filter(month=month)
         return qs
 
 
@@ -328,6 +349,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         return Response(EnrolmentSerializer(e).data)
 
 
+@lengths_from(Suspension, note="resume_note")
 class ResumeSerializer(serializers.Serializer):
     from_month = MonthField()
     note = serializers.CharField(required=False, allow_blank=True)
@@ -366,8 +388,8 @@ class BankAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base
 
     def get_queryset(self) -> Any:
         qs = selectors.bank_accounts_for(self.request.user).order_by("id")
-        person = self.request.query_params.get("person", "")
-        return qs.filter(person_id=int(person)) if person.isdigit() else qs
+        person = id_param(self.request.query_params, "person")
+        return qs.filter(person_id=person) if person else qs
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"])

@@ -105,6 +105,11 @@ def _check_not_history(programme: Programme, valid_from: dt.date, field: str = "
         )
 
 
+def _is_code_list(value: Any) -> bool:
+    """None or a list of code strings: what the rule lists store (JSON), whatever the caller sent."""
+    return value is None or isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def rule_add(*, by: User, programme: Programme, valid_from: dt.date, valid_to: dt.date | None = None,
              min_age: int | None = None, max_age: int | None = None, required_categories: list[str] | None = None,
              excluded_categories: list[str] | None = None, excluded_categories_in_institution: list[str] | None = None,
@@ -122,10 +127,15 @@ def rule_add(*, by: User, programme: Programme, valid_from: dt.date, valid_to: d
             errors[field] = "能力等级为0–4级"
     for field, codes in (("required_categories", required_categories), ("excluded_categories", excluded_categories),
                          ("excluded_categories_in_institution", excluded_categories_in_institution)):
+        if not _is_code_list(codes):
+            errors[field] = "应为人员类别代码的列表"
+            continue
         unknown = set(codes or []) - KNOWN_CATEGORIES
         if unknown:
             errors[field] = f"未知的人员类别：{'、'.join(sorted(unknown))}"
-    if set(excluded_living_situations or []) - LIVING:
+    if not _is_code_list(excluded_living_situations):
+        errors["excluded_living_situations"] = "应为居住状况代码的列表"
+    elif set(excluded_living_situations or []) - LIVING:
         errors["excluded_living_situations"] = "未知的居住状况"
     if not residence_prefix.startswith(programme.division_code[:4]):
         errors["residence_prefix"] = "居住地区划须在本市范围内"

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yanglao.core.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yanglao.core.middleware.AuditContextMiddleware",
     "yanglao.core.middleware.StaffSecurityMiddleware",
@@ -232,6 +233,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "yanglao.core.api.pagination.CountedPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "yanglao.core.api.errors.exception_handler",
+    # JSON bodies must be objects; no body or query value may carry a NUL character (core/api/parsers.py)
+    "DEFAULT_PARSER_CLASSES": [
+        "yanglao.core.api.parsers.ObjectJSONParser",
+        "yanglao.core.api.parsers.CheckedFormParser",
+        "yanglao.core.api.parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -248,9 +255,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yanglao.core.api.schema.add_error_responses",
+    ],
 }
 
 # --- modules -------------------------------------------------------------------------------
+BULK_MAX_BEDS = envint("YANGLAO_BULK_MAX_BEDS", 500)  # beds one request may create (by range or list)
 ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
 ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
 

@@ -50,7 +50,26 @@ class AuditedModel(models.Model):
             values[field.name] = _plain(getattr(self, field.attname))
         return values
 
+    def check_text(self) -> None:
+        """Text the database would refuse is a 400, not a 500: a value longer than its column or
+        holding a NUL character (PostgreSQL refuses it) raises ValidationFailed naming the field.
+        Runs on every save, create and update alike; the API and forms check lengths at the edge too."""
+        from .errors import ValidationFailed
+
+        problems: dict[str, str] = {}
+        for field in self._meta.concrete_fields:
+            value = getattr(self, field.attname, None)
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                problems[field.name] = "含有不允许的空字符"
+            elif field.max_length is not None and len(value) > field.max_length:
+                problems[field.name] = f"{field.verbose_name}不能超过 {field.max_length} 个字符"
+        if problems:
+            raise ValidationFailed("；".join(problems.values()), details=problems)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.check_text()
         if not self._state.adding and self.pk is not None:
             self.version = (self.version or 0) + 1
             if kwargs.get("update_fields") is not None:

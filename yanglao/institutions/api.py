@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from yanglao.core.api.lengths import lengths_from
 from yanglao.core.errors import Forbidden, NotFound
+from yanglao.core.params import code_param
 from yanglao.core.scope import restrict
 
 from . import selectors, services
@@ -81,7 +82,7 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self) -> Any:
         qs = selectors.institutions_for(self.request.user).order_by("pk")
-        division = self.request.query_params.get("division")
+        division = code_param(self.request.query_params, "division")
         return qs.filter(division_code__startswith=division) if division else qs
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -103,8 +104,9 @@ class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         inst = services.institution_update(by=request.user, institution=inst, data=dict(form.validated_data))
         return Response(InstitutionSerializer(inst).data)
 
-    @extend_schema(request=BedsAddSerializer, responses={200: BedSerializer(many=True)})
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(methods=["GET"], responses={200: BedSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=BedsAddSerializer, responses={201: BedSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])  # a plain list
     def beds(self, request: Request, pk: str | None = None) -> Response:
         inst = self.get_object()
         if request.method == "POST":

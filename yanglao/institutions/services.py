@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -197,11 +198,17 @@ def beds_add(*, by: User, institution: Institution, building: str, floor: str, r
         raise ValidationFailed("床位类型有误", details={"bed_type": "应为 nursing（护理型）或 ordinary（普通型）"})
     if not rooms or beds_per_room < 1 or beds_per_room > 12:
         raise ValidationFailed("请填写房间和每间床位数（1–12）")
+    limit = settings.BULK_MAX_BEDS
+    if len(rooms) * beds_per_room > limit:
+        raise ValidationFailed(f"一次最多添加 {limit} 张床位（本次 {len(rooms)} 间 × {beds_per_room} 张），请分批添加",
+                               code="bulk_limit", details={"rooms": f"一次最多添加 {limit} 张床位"})
     beds = [
         Bed(institution=institution, building=building, floor=floor, room=room, number=str(n), bed_type=bed_type,
             division_code=institution.division_code)
         for room in rooms for n in range(1, beds_per_room + 1)
     ]
+    for bed in beds:  # bulk_create skips save(): the same text checks as every other write
+        bed.check_text()
     with audit_context(by), transaction.atomic():
         try:
             created = Bed.objects.bulk_create(beds)

@@ -12,8 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.lengths import lengths_from
 from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import Forbidden
+from yanglao.core.params import age_param, choice_param, code_param, text_param
 
 from . import selectors, services
 from .choices import Category, ContactKind, LivingSituation, Status
@@ -61,6 +63,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return CategorySerializer(selectors.current_categories(obj), many=True).data  # type: ignore[return-value]
 
 
+@lengths_from(PersonCategory)
 class CategoryInputSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     valid_from = serializers.DateField(required=False)
@@ -69,6 +72,7 @@ class CategoryInputSerializer(serializers.Serializer):
     disability_grade = serializers.IntegerField(required=False, allow_null=True)
 
 
+@lengths_from(Contact, phone="phone_masked")
 class ContactInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ContactKind.choices, default="emergency")
     name = serializers.CharField()
@@ -76,8 +80,9 @@ class ContactInputSerializer(serializers.Serializer):
     phone = serializers.CharField(required=False, allow_blank=True)
 
 
+@lengths_from(Person, phone="phone_masked")
 class PersonCreateSerializer(serializers.Serializer):
-    id_number = serializers.CharField(help_text="18位身份证号码（15位旧号自动转换）")
+    id_number = serializers.CharField(max_length=20, help_text="18位身份证号码（15位旧号自动转换）")
     name = serializers.CharField()
     division_code = serializers.CharField(help_text="居住社区12位区划代码")
     phone = serializers.CharField(required=False, allow_blank=True)
@@ -88,6 +93,7 @@ class PersonCreateSerializer(serializers.Serializer):
     contacts = ContactInputSerializer(many=True, required=False)
 
 
+@lengths_from(Person, phone="phone_masked")
 class PersonUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     phone = serializers.CharField(required=False, allow_blank=True)
@@ -106,16 +112,12 @@ FILTERS = [
     OpenApiParameter("division", str, description="区划代码前缀（县6位/乡镇9位/社区12位）"),
     OpenApiParameter("division_code", str, description="同 division"),
     OpenApiParameter("category", str, enum=Category.values, description="当前有效的人员类别"),
-    OpenApiParameter("age_min", int),
-    OpenApiParameter("age_max", int),
+    OpenApiParameter("age_min", int, description="年龄下限（0–150）"),
+    OpenApiParameter("age_max", int, description="年龄上限（0–150）"),
     OpenApiParameter("status", str, enum=Status.values),
     OpenApiParameter("living_situation", str, enum=LivingSituation.values),
     OpenApiParameter("q", str, description="姓名、完整身份证号码、身份证后四位+姓名、电话"),
 ]
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -124,14 +126,14 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self) -> Any:
         p = self.request.query_params
         filters = {
-            "q": p.get("q"),
-            "division": p.get("division") or p.get("division_code"),
-            "category": p.get("category"),
-            "age_min": _int(p.get("age_min")),
-            "age_max": _int(p.get("age_max")),
-            "status": p.get("status"),
-            "living_situation": p.get("living_situation"),
-        }
+            "q": text_param(p, "q"),
+            "division": code_param(p, "division") or code_param(p, "division_code"),
+            "category": choice_param(p, "category", Category.values),
+            "age_min": age_param(p, "age_min"),
+            "age_max": age_param(p, "age_max"),
+            "status": choice_param(p, "status", Status.values),
+            "living_situation": choice_param(p, "living_situation", LivingSituation.values),
+        } if self.action == "list" else {}
         qs = selectors.search_people(self.request.user, filters) if self.action == "list" else selectors.people_for(
             self.request.user
         )

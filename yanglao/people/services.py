@@ -17,7 +17,14 @@ from yanglao.core.scope import division_in_scope
 
 from .choices import Status
 from .models import Contact, Person, PersonCategory
-from .validation import CategoryInput, ContactInput, PersonInput, clean_person, clean_person_changes
+from .validation import (
+    CategoryInput,
+    ContactInput,
+    PersonInput,
+    check_category_input,
+    clean_person,
+    clean_person_changes,
+)
 
 # Records of other modules that copy the person's division code for scope (assessments, bank
 # accounts, enrolments, applications, …). Each module registers its models from AppConfig.ready;
@@ -161,6 +168,9 @@ def person_set_status(*, by: User, person: Person, status: str, on: dt.date | No
 
 def category_add(*, by: User, person: Person, item: CategoryInput) -> PersonCategory:
     _require(by, "people.change")
+    errors = check_category_input(item, today=timezone.localdate())
+    if errors:
+        raise ValidationFailed("人员类别信息有误：" + next(iter(errors.values())), details=errors)
     with audit_context(by):
         try:
             with transaction.atomic():

@@ -93,6 +93,115 @@ def check_division(raw: Any, *, communities: Collection[str], scope_prefix: str 
     return code, None
 
 
+def check_name(raw: Any) -> tuple[str, str | None]:
+    name = clean_name(raw or "")
+    if not name:
+        return name, "必填"
+    if not NAME_RE.match(name):
+        return name, "姓名应为2–30个汉字（少数民族姓名可含“·”）"
+    return name, None
+
+
+def check_hukou(raw: Any) -> tuple[str, str | None]:
+    """The household-registration division: empty, or a 6, 9 or 12-digit code."""
+    hukou = clean_text(raw or "").replace(" ", "")
+    if hukou.endswith(".0"):
+        hukou = hukou[:-2]
+    if hukou and (not hukou.isascii() or not hukou.isdigit() or len(hukou) not in (6, 9, 12)):
+        return hukou, "户籍地区划代码应为6、9或12位数字"
+    return hukou, None
+
+
+def check_living(raw: Any) -> tuple[str | None, str | None]:
+    living_raw = clean_text(raw or "")
+    living = LIVING_BY_LABEL.get(living_raw.replace(" ", ""))
+    if not living_raw:
+        return None, "必填"
+    if living is None:
+        return None, f"“{living_raw}”不是有效的居住状况（可选：{'、'.join(map(str, LivingSituation.labels))}）"
+    return living, None
+
+
+def check_phone(raw: Any) -> tuple[str, str | None]:
+    if raw in (None, ""):
+        return "", None
+    try:
+        return normalise_phone(raw, default_area_code="0662"), None
+    except PhoneError as exc:
+        return "", str(exc)
+
+
+def check_text(raw: Any, *, max_length: int, label: str) -> tuple[str, str | None]:
+    text = clean_text(raw or "")
+    if len(text) > max_length:
+        return text, f"{label}不能超过 {max_length} 个字符"
+    return text, None
+
+
+def check_past_date(raw: Any, *, today: dt.date, label: str) -> tuple[dt.date | None, str | None]:
+    """A date that has happened (consent given, moved away, died): not in the future, not before 1900."""
+    if raw in (None, ""):
+        return None, None
+    try:
+        value = cell_to_date(raw)
+    except CellError as exc:
+        return None, str(exc)
+    if value > today:
+        return value, f"{label}不能晚于今天"
+    if value.year < 1900:
+        return value, f"{label}不能早于1900年"
+    return value, None
+
+
+def check_category_input(item: CategoryInput, *, today: dt.date) -> dict[str, str]:
+    """One category record, however it arrives (registration, import, the record page, the API)."""
+    errors: dict[str, str] = {}
+    if item.category not in Category.values:
+        errors["category"] = "不是有效的人员类别"
+    _, problem = check_past_date(item.valid_from, today=today, label="类别起始日期")
+    if problem:
+        errors["valid_from"] = problem
+    for key, label in (("document_no", "证明文件编号"), ("issuing_unit", "认定单位")):
+        _, problem = check_text(getattr(item, key), max_length=64, label=label)
+        if problem:
+            errors[key] = problem
+    if item.category == Category.SEVERE_DISABILITY and item.disability_grade not in (1, 2):
+        errors["disability_grade"] = "重度残疾须填写残疾等级（一级或二级）"
+    return errors
+
+
+# The editable fields of a record and the one check each takes, on create and on update alike.
+TEXT_LIMITS = {"address": (200, "居住地址"), "consent_by": (32, "同意人"), "consent_document": (64, "同意书编号")}
+
+
+def clean_person_changes(
+    data: Mapping[str, Any], *, communities: Collection[str], scope_prefix: str | None, today: dt.date,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate the fields present in `data` for an update, with the same checks as `clean_person`
+    uses on create. Returns ({field: clean value}, {field: reason})."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    checks: dict[str, Any] = {
+        "name": check_name,
+        "phone": check_phone,
+        "hukou_division_code": check_hukou,
+        "living_situation": check_living,
+        "division_code": lambda raw: check_division(raw, communities=communities, scope_prefix=scope_prefix,
+                                                    required=True),
+        "consent_at": lambda raw: check_past_date(raw, today=today, label="同意日期"),
+        "status_date": lambda raw: check_past_date(raw, today=today, label="状态日期"),
+    }
+    for key, (limit, label) in TEXT_LIMITS.items():
+        checks[key] = lambda raw, limit=limit, label=label: check_text(raw, max_length=limit, label=label)
+    for key, check in checks.items():
+        if key in data:
+            value, problem = check(data[key])
+            if problem:
+                errors[key] = problem
+            changes[key] = value
+    return changes, errors
+
+
 def clean_person(
     data: Mapping[str, Any],
     *,
@@ -104,11 +213,9 @@ def clean_person(
     """Validate one person's fields. Returns (clean input, {}) or (None, {field: reason})."""
     errors: dict[str, str] = {}
 
-    name = clean_name(data.get("name", ""))
-    if not name:
-        errors["name"] = "必填"
-    elif not NAME_RE.match(name):
-        errors["name"] = "姓名应为2–30个汉字（少数民族姓名可含“·”）"
+    name, problem = check_name(data.get("name", ""))
+    if problem:
+        errors["name"] = problem
 
     parsed, problem = check_id_number(data.get("id_number", ""), today=today)
     if problem:
@@ -120,26 +227,21 @@ def clean_person(
     if problem:
         errors["division_code"] = problem
 
-    hukou = clean_text(data.get("hukou_division_code", "")).replace(" ", "")
-    if hukou.endswith(".0"):
-        hukou = hukou[:-2]
-    if hukou and (not hukou.isdigit() or len(hukou) not in (6, 9, 12)):
-        errors["hukou_division_code"] = "户籍地区划代码应为6、9或12位数字"
+    hukou, problem = check_hukou(data.get("hukou_division_code", ""))
+    if problem:
+        errors["hukou_division_code"] = problem
 
-    living_raw = clean_text(data.get("living_situation", ""))
-    living = LIVING_BY_LABEL.get(living_raw.replace(" ", ""))
-    if not living_raw:
-        errors["living_situation"] = "必填"
-    elif living is None:
-        errors["living_situation"] = f"“{living_raw}”不是有效的居住状况（可选：{'、'.join(map(str, LivingSituation.labels))}）"
+    living, problem = check_living(data.get("living_situation", ""))
+    if problem:
+        errors["living_situation"] = problem
 
-    phone = ""
-    raw_phone = data.get("phone", "")
-    if raw_phone not in (None, ""):
-        try:
-            phone = normalise_phone(raw_phone, default_area_code="0662")
-        except PhoneError as exc:
-            errors["phone"] = str(exc)
+    phone, problem = check_phone(data.get("phone", ""))
+    if problem:
+        errors["phone"] = problem
+
+    address, problem = check_text(data.get("address", ""), max_length=TEXT_LIMITS["address"][0], label="居住地址")
+    if problem:
+        errors["address"] = problem
 
     if parsed is not None:
         birth_raw = data.get("birth_date")
@@ -170,7 +272,7 @@ def clean_person(
             living_situation=living,
             phone=phone,
             hukou_division_code=hukou or parsed.region_code,
-            address=clean_text(data.get("address", ""))[:200],
+            address=address,
             categories=categories,
             contacts=contacts,
         ),
@@ -235,6 +337,9 @@ def _clean_contacts(data: Mapping[str, Any], errors: dict[str, str]) -> list[Con
         name = clean_name(item.get("name", ""))
         if not name:
             errors["contact_name"] = "联系人姓名必填"
+            continue
+        if len(name) > 32:
+            errors["contact_name"] = "联系人姓名不能超过 32 个字符"
             continue
         phone = ""
         if item.get("phone") not in (None, ""):

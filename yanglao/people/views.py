@@ -17,6 +17,7 @@ from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
+from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.uploads import read_uploaded, upload_limit
 from yanglao.core.views import capability_required
@@ -94,8 +95,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_people(request.user, filters)
-    after = request.GET.get("after")
-    page = selectors.keyset_page(qs, after=int(after) if after and after.isdigit() else None)
+    page = selectors.keyset_page(qs, after=id_param(request.GET, "after"))
     query = request.GET.copy()
     query.pop("after", None)
     base = query.urlencode()

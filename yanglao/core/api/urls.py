@@ -1,10 +1,22 @@
+from typing import Any
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
 
-router = DefaultRouter(trailing_slash=True)
+
+class NumericLookupRouter(DefaultRouter):
+    """Every record in the API is found by a number (an id, or a division code): a path whose lookup is
+    not digits matches no route and answers 404 (instead of a redirect to the slashed form or a query)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = "[0-9]+"
+
+
+router = NumericLookupRouter(trailing_slash=True)
 router.register("divisions", views.DivisionViewSet, basename="division")
 
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from ..errors import AuthenticationFailed, Forbidden, ValidationFailed
 from ..models import ApiToken, Division
+from ..params import code_param
 from ..services import (
     ClientInfo,
     auth_check_password,
@@ -119,7 +120,7 @@ class DivisionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> Any:
         qs = Division.objects.restrict(self.request.user)
-        parent = self.request.query_params.get("parent")
+        parent = code_param(self.request.query_params, "parent")
         if parent:
             qs = qs.filter(parent_id=parent)
         return qs
