@@ -40,13 +40,14 @@ def todo_to_record(user: Any) -> TodoItem | None:
     today = _today()
     agg = selectors.assessments_for(user).filter(
         Q(assessor_1=user) | Q(assessor_2=user), status__in=RECORDABLE_STATES
-    ).aggregate(n=Count("pk"), oldest=Min("scheduled_on"),
+    ).aggregate(n=Count("pk"), oldest=Min("scheduled_on", filter=Q(scheduled_on__lt=today)),
                 late=Count("pk", filter=Q(scheduled_on__lt=today)))
     if not agg["n"]:
         return None
     note = _("其中 %(n)s 项已过预约日期") % {"n": agg["late"]} if agg["late"] else ""
     return TodoItem(count=agg["n"], link=reverse("assessments:list") + "?status=to_record",
-                    oldest=agg["oldest"], urgent=bool(agg["late"]), note=note)
+                    oldest=agg["oldest"], urgent=bool(agg["late"]), note=note,
+                    oldest_label=_("最早的预约已过 %(days)s 天"))
 
 
 def todo_to_review(user: Any) -> TodoItem | None:
@@ -58,8 +59,9 @@ def todo_to_review(user: Any) -> TodoItem | None:
         return None
     oldest = agg["oldest"]
     urgent = bool(oldest and (timezone.now() - oldest).days > REVIEW_URGENT_AFTER_DAYS)
+    note = _("部分已等待超过 %(days)s 天") % {"days": REVIEW_URGENT_AFTER_DAYS} if urgent else ""
     return TodoItem(count=agg["n"], link=reverse("assessments:list") + "?status=submitted", oldest=oldest,
-                    urgent=urgent)
+                    urgent=urgent, note=note)
 
 
 def todo_reassessments_overdue(user: Any) -> TodoItem | None:
@@ -69,7 +71,7 @@ def todo_reassessments_overdue(user: Any) -> TodoItem | None:
     if not agg["n"]:
         return None
     return TodoItem(count=agg["n"], link=reverse("assessments:due") + "?only=overdue", oldest=agg["oldest"],
-                    urgent=True, note=_("评估结果已过有效期"))
+                    urgent=True, note=_("评估结果已过有效期"), oldest_label=_("最久已过期 %(days)s 天"))
 
 
 def todo_reassessments_due(user: Any) -> TodoItem | None:

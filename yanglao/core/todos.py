@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class TodoItem:
     oldest: dt.date | dt.datetime | None = None  # since when the oldest item waits (等待最久)
     urgent: bool = False  # something is overdue: shown in red, listed first
     note: str = ""  # a short explanation beside the count, e.g. "其中 3 项已逾期"
+    oldest_label: Any = None  # how to say the wait, with %(days)s (default "等待最久 %(days)s 天")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ class Todo:
         day = timezone.localtime(oldest).date() if isinstance(oldest, dt.datetime) else oldest
         days = (timezone.localdate() - day).days
         return days if days >= 0 else None  # a date still to come (an appointment) is not a wait
+
+    @property
+    def waiting_text(self) -> str:
+        days = self.waiting_days
+        if days is None:
+            return ""
+        if days == 0:
+            return str(_("今天新到"))
+        return str(self.item.oldest_label or _("等待最久 %(days)s 天")) % {"days": days}
 
 
 TodoFunc = Callable[[Any], TodoItem | None]

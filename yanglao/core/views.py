@@ -141,11 +141,13 @@ def home(request: HttpRequest) -> HttpResponse:
     from .todos import todo_list, workbench_panels
 
     user = request.user
+    todos = todo_list(user)
     # The jurisdiction overview counts the registry: only for those who may read it.
     root = selectors.division_root_for(user) if user.can("divisions.view") and user.can("people.view") else None
     rows = selectors.division_children(user=user, parent=root) if root else []
     return render(request, "core/home.html", {
-        "root": root, "rows": rows, "todos": todo_list(user), "panels": workbench_panels(user),
+        "root": root, "rows": rows, "todos": todos, "todo_total": sum(t.item.count for t in todos),
+        "panels": workbench_panels(user),
         "cards": selectors.workbench_cards(user),
         "counters": [(k, lbl) for k, (lbl, _f) in selectors.DIVISION_COUNTERS.items()],
     })
