@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 REGULATOR_VALUES = {
     "ownership": "public_private",
     "division_code": "441702001002",
-    "credit_code": "12441700MB2C000000",
+    "credit_code": "12441700MB2C000005",
     "licence_kind": "licence",
     "licence_no": "阳民养许〔2026〕9号",
     "licence_date": "2026-01-01",

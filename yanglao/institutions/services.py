@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from yanglao.core import validators
 from yanglao.core.audit import audit_bulk, audit_context
 from yanglao.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import Division, DivisionLevel, User
@@ -71,11 +72,24 @@ def institution_create(*, by: User, data: dict[str, Any], operator: Any = None) 
     if unknown:
         raise ValidationFailed("包含未知字段", details={k: "未知字段" for k in unknown})
     _check_division(str(data.get("division_code", "")), by)
+    data = _checked(data)
     institution = Institution(operator=operator, **data)
     _check_public_admission(institution)
     with audit_context(by):
         institution.save()
     return institution
+
+
+INSTITUTION_RULES = {
+    "latitude": validators.validate_latitude, "longitude": validators.validate_longitude,
+    "credit_code": validators.validate_uscc, "phone": validators.validate_phone,
+    "licence_date": validators.not_future("备案/许可日期"),
+}
+
+
+def _checked(data: dict[str, Any]) -> dict[str, Any]:
+    """Coordinates in China, a valid credit code and phone, a licence not issued in the future (core.validators)."""
+    return validators.check_fields(data, INSTITUTION_RULES, message="机构信息有误")
 
 
 def _check_public_admission(institution: Institution) -> None:
@@ -93,6 +107,7 @@ def institution_update(*, by: User, institution: Institution, data: dict[str, An
         _refuse_regulated_edit(data)
     if "division_code" in data:
         _check_division(str(data["division_code"]), by)
+    data = _checked(data)
     with audit_context(by), transaction.atomic():
         inst = Institution.objects.select_for_update().get(pk=institution.pk)
         for key, value in data.items():
@@ -135,6 +150,7 @@ def change_request_create(*, by: User, institution: Institution, data: dict[str,
     if regulator:
         raise Forbidden("资质、消防、医保定点、特困供养等由民政部门认定和维护，机构不能申请修改",
                         code="regulator_field", details={k: "由民政部门认定和维护" for k in sorted(regulator)})
+    data = _checked(data)
     institution = Institution.objects.get(pk=institution.pk)  # compare with what is stored, not a form's copy
     changed = {k: v for k, v in data.items() if getattr(institution, k) != v}
     if not changed:
@@ -238,6 +254,7 @@ def star_rate(*, by: User, institution: Institution, scores: dict[str, int], rat
               valid_years: int = 3, document_no: str = "") -> StarRating:
     if not by.can("institutions.rate") or not division_in_scope(by, institution.division_code):
         raise Forbidden("只有民政部门可以评定星级")
+    validators.check_fields({"rated_on": rated_on}, {"rated_on": validators.not_future("评定日期")}, message="评分表有误")
     try:
         result = star_level(scores)
     except StarSheetError as exc:
@@ -275,6 +292,7 @@ def resident_discharge(*, by: User, residency: Residency, on: dt.date, reason: s
     _require_manage(by, residency.institution)
     with audit_context(by), transaction.atomic():
         locked = Residency.objects.select_for_update().get(pk=residency.pk)
+        validators.check_fields({"on": on}, {"on": validators.not_future("离院日期")}, message="离院信息有误")
         if locked.discharged_on is not None:
             raise Conflict("该入住记录已办理离院")
         if on < locked.admitted_on:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from yanglao.core import validators
 from yanglao.core.errors import DomainError
 from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
@@ -33,6 +34,12 @@ class InstitutionForm(forms.ModelForm):
                   "medical_insurance_designated", "is_tekun_home", "mainly_disabled_tekun", "fire_safety",
                   "fire_safety_date", "accepts_public_admission", "phone"]
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d") for f in ("licence_date", "licence_valid_until", "fire_safety_date")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, rule in services.INSTITUTION_RULES.items():  # the services' rules, shown on the field at once
+            if name in self.fields:
+                self.fields[name].validators.append(rule)
 
 
 class BedsForm(forms.Form):
@@ -60,7 +67,8 @@ class StarForm(forms.Form):
     facilities = forms.IntegerField(label=_("设施设备（满分130）"))
     operations = forms.IntegerField(label=_("运营管理（满分150）"))
     service = forms.IntegerField(label=_("服务（满分600）"))
-    rated_on = forms.DateField(label=_("评定日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    rated_on = forms.DateField(label=_("评定日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               validators=[validators.not_future("评定日期")])
     document_no = forms.CharField(label=_("评定文号"), required=False)
 
 
