@@ -88,6 +88,9 @@ def test_age_allowance_from_set_up_to_reconciliation(live_server, page, shot, tm
     login(page, live_server, "city2", PASSWORD)
     page.goto(run_url)
     page.click("[data-testid=approve]")
+    assert "450.00 元" in page.inner_text("[data-testid=confirm-facts]")  # the total and count before signing
+    shot("benefits-03b-confirm-approval")
+    page.click("[data-testid=confirm-submit]")
     page.wait_for_selector("[data-testid=run-status][data-status=approved]")
     with page.expect_download() as download:
         page.click("[data-testid=download-xlsx]")

@@ -90,8 +90,8 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     inst_services.beds_add(by=jiangcheng, institution=home, building="1号楼", floor="1", rooms=["101", "102"],
                            beds_per_room=1, bed_type="nursing")
     bed, other_bed = list(home.beds.all())
-    Residency.objects.create(person=resident, institution=home, bed=bed, admitted_on=dt.date(2025, 1, 1),
-                             division_code=home.division_code)
+    residency = Residency.objects.create(person=resident, institution=home, bed=bed, admitted_on=dt.date(2025, 1, 1),
+                                         division_code=home.division_code)
     give_care_level(resident, 2, reviewer=jiangcheng, days_ago=60)
     OperatingRate.objects.create(valid_from=dt.date(2020, 1, 1), document_no="测试", base_by_level={"2": "400"},
                                  star_percent={"0": 0}, medical_supplement=Decimal("100"),
@@ -117,7 +117,7 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
         "benefits/bank-accounts/": person.bank_account.pk, "benefits/people/": person.pk,
         "institutions/": home.pk, "institutions/subsidies/": operating_run.pk, "institutions/changes/": change.pk,
         "institution-change-requests/": change.pk, "admissions/applications/": application.pk,
-        "admissions/offers/": offer.pk, "divisions/": "441702",
+        "admissions/offers/": offer.pk, "divisions/": "441702", "residents/": residency.pk,
     }
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel"], "answer": ["accept", "decline"], "format": ["json"]}

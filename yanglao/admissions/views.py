@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.errors import DomainError
 from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404, restrict
-from yanglao.core.views import capability_required
+from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 from yanglao.institutions.choices import BedStatus
 from yanglao.institutions.models import Bed, Institution
 from yanglao.people.models import Person
@@ -105,15 +106,27 @@ def offer(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("admissions.offer")
-@require_POST
 def respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
-    item = get_scoped_or_404(Offer.objects.select_related("application__institution"), request.user, pk=pk)
+    """Admitting (the offer accepted) or recording a decline: a confirmation page with the applicant,
+    the home and the bed, and a comment kept in the audit line."""
+    item = get_scoped_or_404(Offer.objects.select_related("application__institution", "application__person", "bed"),
+                             request.user, pk=pk)
+    app = item.application
+    facts = [(_("申请编号"), app.number), (_("申请人"), f"{app.person.name}（{app.person.age}岁）"),
+             (_("轮候类别"), app.priority_name), (_("入住机构"), app.institution.name), (_("床位"), str(item.bed)),
+             (_("答复期限"), item.respond_by)]
+    back = f"{reverse('admissions:list')}?institution={app.institution_id}"
     if answer == "accept":
-        func, ok = (lambda: services.offer_accept(by=request.user, offer=item)), str(_("已办理入住"))
-    else:
-        func, ok = (lambda: services.offer_decline(by=request.user, offer=item, reason=request.POST.get("reason", ""))), str(
-            _("已登记放弃"))
-    return _act(request, func, ok, item.application.institution_id)
+        return confirm_action(request, ConfirmAction(
+            obj=item, title=str(_("办理入住")), facts=facts, button=str(_("确认入住")), redirect_to=back,
+            summary=str(_("确认后该老年人入住上述床位，其其他轮候申请随之撤回。入住须有有效期内的能力评估结果。")),
+            perform=lambda comment, data: services.offer_accept(by=request.user, offer=item),
+            success=str(_("已办理入住"))))
+    return confirm_action(request, ConfirmAction(
+        obj=item, title=str(_("登记放弃床位")), facts=facts, button=str(_("登记放弃")), redirect_to=back, danger=True,
+        summary=str(_("放弃后床位重新空出；在规定期限内多次放弃的申请将被暂停轮候。")),
+        perform=lambda comment, data: services.offer_decline(by=request.user, offer=item, reason=comment),
+        success=str(_("已登记放弃")), comment_label=str(_("放弃原因")), comment_field="reason"))
 
 
 LOOKUPS_PER_WINDOW = 20

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
-from yanglao.core.views import capability_required, safe_next
+from yanglao.core.views import ConfirmAction, capability_required, confirm_action, safe_next
 from yanglao.people.models import Person
 from yanglao.people.selectors import people_for
 
@@ -117,10 +118,38 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/detail.html", context)
 
 
-@require_POST
+def _review(request: HttpRequest, assessment: Assessment, action: str) -> HttpResponse:
+    """Approving or returning an assessment: a confirmation page with the result and a comment kept
+    in the audit line (returning needs the reason, which the assessors see)."""
+    by = request.user
+    person = assessment.person
+    facts = [(_("老年人"), f"{person.name}（{person.age}岁）"), (_("评估日期"), assessment.assessed_on or "—"),
+             (_("总分"), assessment.total if assessment.total is not None else "—"),
+             (_("能力等级"), assessment.level_label or "—"),
+             (_("评估员"), "、".join(u.display_name for u in (assessment.assessor_1, assessment.assessor_2) if u))]
+    detail = reverse("assessments:detail", args=[assessment.pk])
+    if action == "approve":
+        return confirm_action(request, ConfirmAction(
+            obj=assessment, title=_("审核通过能力评估"), facts=facts, button=_("审核通过"),
+            summary=_("审核通过后，评估结果即成为该老年人的能力等级，并据此计算补贴和服务。"),
+            perform=lambda comment, data: services.assessment_approve(by=by, assessment=assessment),
+            success=_("已审核通过，能力等级已生效"), redirect_to=detail))
+    return confirm_action(request, ConfirmAction(
+        obj=assessment, title=_("退回评估员"), facts=facts, button=_("退回"), danger=True,
+        summary=_("退回后评估员修改评估表并重新提交；退回原因评估员可见。"),
+        perform=lambda comment, data: services.assessment_reject(by=by, assessment=assessment, reason=comment),
+        success=_("已退回评估员"), redirect_to=detail, comment_required=True, comment_label=_("退回原因"),
+        comment_field="reason"))
+
+
 @capability_required("assessments.view")
 def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """The workflow buttons of the detail page: schedule, approve, reject, publish, cancel."""
+    """The workflow buttons of the detail page: schedule, approve, reject, publish, cancel. Approving
+    and returning go through the confirmation page (GET shows it, POST confirms)."""
+    if action in ("approve", "reject"):
+        return _review(request, _assessment(request, pk), action)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     assessment = _assessment(request, pk)
     by = request.user
     try:
@@ -131,12 +160,6 @@ def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
                                                         for f, e in form.errors.items() if f in form.fields))
             services.assessment_schedule(by=by, assessment=assessment, **form.cleaned_data)
             messages.success(request, _("已派单"))
-        elif action == "approve":
-            services.assessment_approve(by=by, assessment=assessment)
-            messages.success(request, _("已审核通过，能力等级已生效"))
-        elif action == "reject":
-            services.assessment_reject(by=by, assessment=assessment, reason=request.POST.get("reason", ""))
-            messages.success(request, _("已退回评估员"))
         elif action == "publish":
             services.assessment_publish(by=by, assessment=assessment)
             messages.success(request, _("已公布评估结果"))

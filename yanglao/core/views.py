@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import segno
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
 from .clientip import client_ip
-from .errors import AuthenticationFailed, ValidationFailed
+from .errors import AuthenticationFailed, DomainError, ValidationFailed
 from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm
 from .models import Division, User
 from .scope import get_scoped_or_404
@@ -221,3 +223,76 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("密码已修改。"))
             return redirect("core:home")
     return render(request, "core/password_change.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------------------------------
+# One action-view shape (NetBox's ObjectEditView/ObjectDeleteView idea): GET shows what will happen,
+# the record's key figures and a comment box; POST calls the service, keeps the comment in the audit
+# line of the action, flashes the Chinese message and redirects. A DomainError keeps the user on the
+# confirmation page with the message. Every consequential console action goes through it.
+
+
+@dataclass
+class ConfirmAction:
+    """What a confirmation page shows and what its POST does.
+
+    `perform(comment, data)` calls the service (data: the extra form's cleaned data, or {}) and may
+    return a success message replacing `success`. `obj` is the record the audit line names."""
+
+    obj: Any
+    title: str
+    summary: str
+    perform: Callable[[str, dict[str, Any]], Any]
+    success: str
+    redirect_to: str
+    facts: Sequence[tuple[str, Any]] = ()
+    cancel_to: str = ""
+    comment_required: bool = False
+    comment_label: str = ""
+    comment_field: str = "comment"
+    form: Any = None
+    button: str = ""
+    danger: bool = False
+    division_code: str = ""
+
+
+def confirm_action(request: HttpRequest, action: ConfirmAction) -> HttpResponse:
+    """GET: the confirmation page. POST: the service call, the comment kept, the message, the redirect."""
+    from django.db import transaction
+
+    from .audit import model_label, record
+    from .models import AuditAction
+
+    error = None
+    comment = (request.POST.get(action.comment_field) or "").strip()[:500] if request.method == "POST" else ""
+    status = 200
+    if request.method == "POST":
+        data: dict[str, Any] = {}
+        if action.form is not None and not action.form.is_valid():
+            error = _("请检查下面标出的内容")
+        elif action.comment_required and not comment:
+            error = _("请填写%(label)s") % {"label": action.comment_label or _("说明")}
+        else:
+            data = dict(action.form.cleaned_data) if action.form is not None else {}
+            try:
+                with transaction.atomic():
+                    result = action.perform(comment, data)
+                    obj = action.obj
+                    record(AuditAction.UPDATE, object_type=model_label(obj), object_id=obj.pk, object_repr=str(obj),
+                           division_code=action.division_code or getattr(obj, "division_code", "") or "",
+                           extra={"action": str(action.title), "comment": comment})
+            except DomainError as exc:
+                error = exc.message
+                details = exc.details if isinstance(exc.details, dict) else {}
+                if action.form is not None:
+                    for key, reason in details.items():
+                        if key in action.form.fields and isinstance(reason, str):
+                            action.form.add_error(key, reason)
+            else:
+                messages.success(request, result if isinstance(result, str) and result else action.success)
+                return redirect(action.redirect_to)
+        status = 400
+    return render(request, "core/confirm.html", {
+        "action": action, "error": error, "comment": comment, "form": action.form,
+        "comment_label": action.comment_label or _("说明"),
+    }, status=status)

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/beds/", views.beds_add, name="beds_add"),
     path("<int:pk>/stars/", views.star_rate, name="star_rate"),
     path("<int:pk>/agreements/", views.agreement_add, name="agreement_add"),
+    path("<int:pk>/residents/<int:residency_pk>/discharge/", views.resident_discharge, name="discharge"),
 ]

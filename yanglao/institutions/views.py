@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from yanglao.core import validators
 from yanglao.core.errors import DomainError
 from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
-from yanglao.core.views import capability_required
+from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 
 from . import selectors, services
 from .choices import AgreementKind, BedType, FireSafety, LicenceKind, Ownership
@@ -151,6 +152,35 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": services.can_manage(request.user, inst), "can_rate": request.user.can("institutions.rate"),
         "today": today, "nursing": sum(1 for b in beds if b.bed_type == BedType.NURSING), "bed_total": len(beds),
     })
+
+
+class DischargeForm(forms.Form):
+    on = forms.DateField(label=_("离院日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"},
+                                                                    format="%Y-%m-%d"),
+                         validators=[validators.not_future("离院日期")])
+    reason = forms.CharField(label=_("离院原因"), max_length=64,
+                             widget=forms.TextInput(attrs={"class": "form-control"}),
+                             help_text=_("如：回家居住、转入其他机构、去世"))
+
+
+@capability_required("institutions.view")
+def resident_discharge(request: HttpRequest, pk: int, residency_pk: int) -> HttpResponse:
+    """Discharging a resident: a confirmation page with the person, bed and dates, and a comment."""
+    inst = get_scoped_or_404(Institution.objects.all(), request.user, pk=pk)
+    if not services.can_manage(request.user, inst):
+        raise PermissionDenied
+    residency = get_scoped_or_404(Residency.objects.filter(institution=inst, discharged_on__isnull=True)
+                                  .select_related("person", "bed"), request.user, pk=residency_pk)
+    form = DischargeForm(request.POST or None, initial={"on": timezone.localdate()})
+    person = residency.person
+    return confirm_action(request, ConfirmAction(
+        obj=residency, title=str(_("办理离院")), form=form, danger=True, button=str(_("确认离院")),
+        facts=[(_("机构"), inst.name), (_("老年人"), f"{person.name}（{person.age}岁）"),
+               (_("床位"), str(residency.bed) if residency.bed_id else "—"), (_("入住日期"), residency.admitted_on)],
+        summary=str(_("离院后床位空出，该老年人从下月起不再计入本机构的运营补贴。")),
+        perform=lambda comment, data: services.resident_discharge(by=request.user, residency=residency, on=data["on"],
+                                                                  reason=data["reason"]),
+        success=str(_("已办理离院")), redirect_to=reverse("institutions:detail", args=[pk])))
 
 
 def _require_valid(form: forms.Form, message: str) -> None:
@@ -320,16 +350,16 @@ def subsidy_compute(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("institutions.subsidy_approve")
-@require_POST
 def subsidy_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_scoped_or_404(OperatingRun.objects.all(), request.user, pk=pk)
-    try:
-        services.operating_approve(by=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已审批"))
-    return redirect("institutions:subsidies")
+    run = get_scoped_or_404(OperatingRun.objects.select_related("prepared_by"), request.user, pk=pk)
+    return confirm_action(request, ConfirmAction(
+        obj=run, title=str(_("审批运营补贴")), button=str(_("审批通过")),
+        facts=[(_("补贴月份"), f"{run.month:%Y年%m月}"), (_("区划"), run.division_code),
+               (_("补贴人数"), run.residents), (_("补贴总额"), f"{run.total:,.2f} 元"),
+               (_("经办人"), run.prepared_by.display_name if run.prepared_by_id else "—")],
+        summary=str(_("审批后按本次核算金额拨付运营补贴，每位入住老年人每月只补贴一次。")),
+        perform=lambda comment, data: services.operating_approve(by=request.user, run=run),
+        success=str(_("已审批")), redirect_to=reverse("institutions:subsidies")))
 
 
 @capability_required("institutions.subsidy_prepare")
