@@ -169,9 +169,30 @@ def assessment_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
         else:
             messages.error(request, _("未知操作"))
     except DomainError as exc:
-        details = "；".join(f"{k}：{v}" for k, v in (exc.details or {}).items()) if isinstance(exc.details, dict) else ""
+        details = "；".join(f"{k}：{v}" for k, v in labelled_errors(exc.details).items())
         messages.error(request, exc.message + (f"（{details}）" if details and exc.status == 400 else ""))
     return redirect("assessments:detail", pk=assessment.pk)
+
+
+def field_label(key: str) -> str:
+    """The Chinese name of a field or item an error names: "B1.3 洗澡", "疾病诊断（ICD-10）", never `diagnoses`."""
+    from .scale import ITEMS_BY_CODE
+
+    if key in ITEMS_BY_CODE:
+        return f"{key} {ITEMS_BY_CODE[key].name_zh}"
+    if key in ("risk_events_30d", "risk_events"):
+        return str(Assessment._meta.get_field("risk_events").verbose_name)
+    try:
+        return str(Assessment._meta.get_field(key).verbose_name)
+    except Exception:  # noqa: BLE001 - an unknown key is shown as sent, after the known ones
+        return {"assessor_1": _("评估员一"), "assessor_2": _("评估员二")}.get(key, key)
+
+
+def labelled_errors(details: Any) -> dict[str, str]:
+    """Error details keyed by what the page calls each field."""
+    if not isinstance(details, dict):
+        return {}
+    return {field_label(str(k)): str(v) for k, v in details.items()}
 
 
 def _form_context(assessment: Assessment, values: dict[str, Any]) -> dict[str, Any]:
@@ -230,7 +251,8 @@ def assessment_record(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
             errors = exc.details if isinstance(exc.details, dict) else {}
-    context = _form_context(assessment, values) | {"error": error, "errors": errors}
+    context = _form_context(assessment, values) | {"error": error, "errors": errors,
+                                                   "labelled_errors": labelled_errors(errors)}
     return render(request, "assessments/record.html", context)
 
 

@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yanglao.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "yanglao.core.middleware.LanguageMiddleware",  # LANGUAGE_CODE unless switched; Accept-Language ignored
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,7 +152,7 @@ PASSWORD_MIN_CLASSES = envint("YANGLAO_PASSWORD_MIN_CLASSES", 3)
 PASSWORD_MAX_AGE_DAYS = envint("YANGLAO_PASSWORD_MAX_AGE_DAYS", 90)
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "yanglao.core.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
     },
     {"NAME": "yanglao.core.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES}},

@@ -122,3 +122,29 @@ def error_response(request: HttpRequest, status: int, code: str, message: str, d
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(code, message, details), status=status)
     return render(request, "error.html", {"message": message, "status": status}, status=status)
+
+
+class LanguageMiddleware:
+    """The console speaks LANGUAGE_CODE (zh-hans) whatever the browser sends: an English-language browser
+    in a county office must not switch a Chinese system to English. Only the explicit switch (Django's
+    `set_language`, which stores the choice in the language cookie) changes it. Replaces Django's
+    LocaleMiddleware, which would follow Accept-Language."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            try:
+                language = translation.get_supported_language_variant(chosen)
+            except LookupError:
+                pass
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

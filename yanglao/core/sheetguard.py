@@ -396,9 +396,10 @@ def parse_excel(content: bytes, filename: str, limits: SheetLimits) -> tuple[str
             code="too_large",
         )
     result = pickle.loads(proc.stdout)  # noqa: S301 - our own child process, not the upload
-    if result[0] == "error":
+    if result[0] == "error":  # the reader's own words are English ("Cannot detect file format"): logged only
+        logger.info("spreadsheet reader refused %r: %s", filename, result[1])
         raise TableError(
-            f"无法读取Excel文件“{filename}”（{result[1]}）。文件可能已损坏、加密，或并非真正的Excel文件，"
+            f"无法读取Excel文件“{filename}”。文件可能已损坏、加密，或并非真正的Excel文件，"
             "请用Excel打开后另存为 .xlsx 再上传",
             code="unreadable",
         )

@@ -460,7 +460,8 @@ def _csv_rows(fh: IO[bytes], owned: bool, encoding: str, filename: str) -> Itera
         for row_number, cells in enumerate(reader, start=1):  # noqa: B007 - used in the error message
             yield row_number, cells
     except csv.Error as exc:
-        raise TableError(f"“{filename}”第{row_number + 1}行无法解析：{exc}", code="csv") from exc
+        raise TableError(f"“{filename}”第{row_number + 1}行无法解析（引号或分隔符不成对），请用Excel打开后另存为 CSV UTF-8 再上传",
+                         code="csv") from exc
     finally:
         if owned:
             text.close()
