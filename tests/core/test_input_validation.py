@@ -210,3 +210,18 @@ def test_every_operation_in_the_schema_declares_the_error_shape(client, db):
         for method, operation in item.items():
             if method in {"get", "post", "patch", "put", "delete"}:
                 assert {"400", "401", "403", "404"} <= set(operation["responses"]), (method, path)
+
+
+def test_console_forms_refuse_text_longer_than_the_column_with_a_form_error(city_admin, person):
+    """The console's plain forms carry their columns' lengths (core.formsizes): an over-long consent
+    field on the edit page is a form error on the page, not a 500, and nothing is saved."""
+    from yanglao.people.views import ContactForm, PersonEditForm
+
+    assert PersonEditForm.base_fields["consent_by"].max_length == 32
+    assert ContactForm.base_fields["name"].max_length == 32
+    response = page_client(city_admin).post(f"/people/{person.pk}/edit/", {
+        "name": person.name, "division_code": person.division_code, "address": "北" * 300,
+        "living_situation": person.living_situation, "status": "active", "consent_by": "张" * 40})
+    assert response.status_code == 200
+    person.refresh_from_db()
+    assert person.address == "北门路1号" and person.consent_by == ""

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.errors import DomainError
+from yanglao.core.formsizes import sized_from
 from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
@@ -22,6 +23,7 @@ from . import services
 from .models import Application, Offer, OfferStatus, PriorityRule
 
 
+@sized_from("admissions.Application")
 class ApplyForm(forms.Form):
     person = forms.IntegerField(label=_("老年人档案编号"))
     institution = forms.ModelChoiceField(label=_("申请入住机构"), queryset=Institution.objects.none())

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from yanglao.core.audit import audit_export, audit_sensitive_list
 from yanglao.core.cells import sheet_row
 from yanglao.core.errors import DomainError
+from yanglao.core.formsizes import sized_from
 from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.core.params import id_param
 from yanglao.core.scope import get_scoped_or_404
@@ -49,6 +50,7 @@ class ProgrammeForm(forms.Form):
     payment_summary = forms.CharField(label=_("代发摘要"), max_length=40, required=False)
 
 
+@sized_from("benefits.EligibilityRule")
 class RuleForm(forms.Form):
     valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -91,6 +93,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("发放结果文件（.xlsx / .csv）"))
 
 
+@sized_from("benefits.Enrolment")
 class EnrolmentForm(forms.Form):
     person = forms.IntegerField(label=_("档案编号"))
     programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())
@@ -98,6 +101,7 @@ class EnrolmentForm(forms.Form):
     note = forms.CharField(label=_("申请说明"), required=False)
 
 
+@sized_from("benefits.Suspension")
 class SuspensionForm(forms.Form):
     person = forms.IntegerField(label=_("档案编号"))
     programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core import validators
 from yanglao.core.errors import DomainError
+from yanglao.core.formsizes import sized_from
 from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
@@ -43,6 +44,7 @@ class InstitutionForm(forms.ModelForm):
                 self.fields[name].validators.append(rule)
 
 
+@sized_from("institutions.Bed")
 class BedsForm(forms.Form):
     building = forms.CharField(label=_("楼栋"), initial="1号楼")
     floor = forms.CharField(label=_("楼层"), initial="1")
@@ -63,6 +65,7 @@ class BedsForm(forms.Form):
         return rooms
 
 
+@sized_from("institutions.StarRating")
 class StarForm(forms.Form):
     environment = forms.IntegerField(label=_("环境（满分120）"))
     facilities = forms.IntegerField(label=_("设施设备（满分130）"))
@@ -73,6 +76,7 @@ class StarForm(forms.Form):
     document_no = forms.CharField(label=_("评定文号"), required=False)
 
 
+@sized_from("institutions.MedicalAgreement")
 class AgreementForm(forms.Form):
     hospital = forms.CharField(label=_("合作医疗机构"))
     hospital_kind = forms.CharField(label=_("医院类别"), required=False, help_text=_("综合、老年病、康复、护理、中医等"))

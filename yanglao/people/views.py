@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import DomainError
+from yanglao.core.formsizes import sized_from
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.params import id_param
@@ -38,6 +39,8 @@ class SearchForm(forms.Form):
                                          choices=[("", _("全部"))] + list(LivingSituation.choices))
 
 
+@sized_from("people.Person", phone="phone_masked", contact_name=("people.Contact", "name"),
+            contact_relation=("people.Contact", "relation"), contact_phone=("people.Contact", "phone_masked"))
 class PersonForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     id_number = forms.CharField(label=_("身份证号码"), max_length=20)
@@ -53,6 +56,7 @@ class PersonForm(forms.Form):
     contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False)
 
 
+@sized_from("people.Person", phone="phone_masked")
 class PersonEditForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则保留原号码"))
@@ -68,6 +72,7 @@ class PersonEditForm(forms.Form):
     consent_document = forms.CharField(label=_("同意书编号"), required=False)
 
 
+@sized_from("people.PersonCategory")
 class CategoryForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -76,6 +81,7 @@ class CategoryForm(forms.Form):
     disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=[("", "—"), ("1", "一级"), ("2", "二级")])
 
 
+@sized_from("people.Contact", phone="phone_masked")
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=ContactKind.choices)
     name = forms.CharField(label=_("姓名"))
