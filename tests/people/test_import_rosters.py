@@ -183,6 +183,7 @@ def test_the_parallel_path_stores_the_same_rows_and_reports_the_same_errors_as_i
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(importing, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(importing, "BATCH", 10)  # rows move into the registry batch by batch while others are checked
     content = mixed_csv()
     settings.IMPORT_PARALLEL_MIN_ROWS = 100_000  # in this process
     alone = run(jiangcheng, content, name="a.csv")

@@ -231,7 +231,7 @@ def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
             with connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {STAGE} WHERE job_id = %s", [job.pk])
             return _finish(job, ImportStatus.FAILED, message=str(exc))
-        valid, errors, total, skipped = result
+        valid, errors, total, skipped, created, existing = result
         not_listed = _errors_not_listed(job.pk, errors)
         if skipped:
             not_listed += f"；另有合计、说明或示例行 {skipped} 行未作为人员导入"
@@ -239,7 +239,8 @@ def run_job(job_id: int, *, today: dt.date | None = None) -> ImportJob:
             return _finish(job, ImportStatus.REJECTED, total=total, valid=valid, errors=errors,
                            message=f"共 {total} 条，{errors} 条有错误，按“全部正确才导入”未导入任何数据{not_listed}")
         ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-        created, existing = _insert_staged(job)
+        created_now, existing_now = _insert_staged(job)
+        created, existing = created + created_now, existing + existing_now
         audit_bulk(Person, operation="import", count=created, division_code=job.division_code,
                    params={"job": job.pk, "file": job.filename, "rows": total, "rejected": errors,
                            "existing": existing, "all_or_nothing": job.all_or_nothing})
@@ -404,7 +405,7 @@ def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckConte
     try:
         for chunk in chunks():
             pending.append((chunk, pool.submit(_worker_check, chunk)))
-            while len(pending) > processes * 2:
+            while len(pending) > processes * 4:  # chunks queued: workers go on while this process writes
                 done, future = pending.popleft()
                 yield done, future.result()
         while pending:
@@ -414,8 +415,22 @@ def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckConte
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int, int]:
-    """Check every row, stage the valid ones and store the errors. Returns (valid, errors, total, skipped)."""
+def _fits_the_row_limit(job: ImportJob, content: bytes) -> bool:
+    """Whether the file cannot hold more data rows than the job's limit: a CSV with no more lines than
+    the limit (lines ≥ rows). Only then are rows moved into the registry while the rest is still checked."""
+    if os.path.splitext(job.filename)[1].lower() not in (".csv", ".txt") or content[:2] in (b"PK", b"\xd0\xcf"):
+        return False
+    return not job.max_rows or content.count(b"\n") + 1 <= job.max_rows
+
+
+def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple[int, int, int, int, int, int]:
+    """Check every row, stage the valid ones and store the errors. Returns (valid, errors, total, skipped,
+    created, existing), the last two for people already moved into the registry.
+
+    Importing only the correct rows, a file that cannot exceed its row limit is moved into the registry
+    batch by batch while the worker processes check the next rows, so the database's writing and the
+    checking overlap; with "all or nothing", or a file that might exceed its limit, nothing is written
+    before every row has been read (the job's INSERT … SELECT does it at the end). Same rows either way."""
     table = read_table(content, filename=job.filename, expected_headers=EXPECTED_HEADERS, aliases=ALIASES,
                        min_matches=2, max_rows=job.max_rows, skip_row=is_note_row)
     by_name = COMMUNITY_NAME in table.columns
@@ -434,11 +449,17 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
     error_batch: list[ImportRowError] = []
     stage_batch: list[tuple[Any, ...]] = []
     valid = errors = total = skipped = 0
+    progressive = not job.all_or_nothing and _fits_the_row_limit(job, content)
+    moved = [0, 0]  # created, existing
 
     def flush() -> None:
         if stage_batch:
             copy_rows(STAGE, STAGE_COLUMNS, stage_batch)
             stage_batch.clear()
+            if progressive:
+                created, existing = _insert_staged(job)
+                moved[0] += created
+                moved[1] += existing
         if error_batch:
             ImportRowError.objects.bulk_create(error_batch)
             error_batch.clear()
@@ -486,7 +507,7 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
     flush()
     skipped += len(table.skipped_rows)
     ImportJob.objects.filter(pk=job.pk).update(stored_errors=stored)
-    return valid, errors, total, skipped
+    return valid, errors, total, skipped, moved[0], moved[1]
 
 
 def _insert_staged(job: ImportJob) -> tuple[int, int]:

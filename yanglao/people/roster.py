@@ -147,11 +147,18 @@ _NOTE = re.compile(r"^(?:填表说明|填写说明|说明|注意事项|注意|�
                    r"单位负责人|负责人|制表日期|填表日期|填报日期|审核日期|联系电话)[:：]")
 _NOTE_ALONE = re.compile(r"^(?:填表说明|填写说明|说明|注意事项)$")
 _ID_LIKE = re.compile(r"\d{15}")
+_NOTE_STARTS = frozenset("合总小共汇填说注备制审单负联")
 
 
 def is_note_row(cells: Sequence[Any]) -> bool:
     """A summary line (合计, 总计, 小计, "共 N 人") or an instruction line ("填表说明：…", "注：…"), found by
     its first filled cell; a row holding anything like an ID number is never one."""
+    for cell in cells:  # fast path: most rows start with a number or a name that begins no note
+        if cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()):
+            continue
+        if not isinstance(cell, str) or cell.lstrip()[:1] not in _NOTE_STARTS:
+            return False
+        break
     first = ""
     for cell in cells:
         text = "".join(clean_text(cell).split())
