@@ -39,7 +39,8 @@ CATEGORY_CHOICES = [("tekun", "特困供养"), ("dibao", "低保"), ("dibao_edge
 
 
 class ProgrammeForm(forms.Form):
-    code = forms.SlugField(label=_("项目代码"), max_length=40, help_text=_("英文字母、数字和连字符，如 gaoling"))
+    code = forms.SlugField(label=_("项目代码"), max_length=40, help_text=_("英文字母、数字和连字符"),
+                           widget=forms.TextInput(attrs={"placeholder": "gaoling"}))  # the example is a code
     name = forms.CharField(label=_("项目名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=ProgrammeKind.choices)
     legal_basis = forms.CharField(label=_("政策依据（文号）"), max_length=120)

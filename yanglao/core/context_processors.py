@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .links import can_open
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -55,8 +57,8 @@ def console(request: HttpRequest) -> dict[str, Any]:
     items = []
     for item in NAV:
         url = item.url()
-        if item.capability and url and not user.can(item.capability):
-            continue
+        if url and ((item.capability and not user.can(item.capability)) or not can_open(user, url)):
+            continue  # the menu shows what the view behind it would open (core/links.py)
         active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
         items.append(
             {"key": item.key, "label": item.label, "url": url, "icon": item.icon, "ready": url is not None, "active": active}
