@@ -273,6 +273,9 @@ TASK_QUEUES = ["default", "imports"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 IMPORT_STALE_MINUTES = envint("YANGLAO_IMPORT_STALE_MINUTES", 15)  # a running import without progress this long has died
 IMPORT_MAX_STORED_ERRORS = envint("YANGLAO_IMPORT_MAX_STORED_ERRORS", 1000)  # rejected rows listed per import
+IMPORT_PROCESSES = envint("YANGLAO_IMPORT_PROCESSES", 0)  # worker processes checking rows; 0 = one per core
+IMPORT_PARALLEL_MIN_ROWS = envint("YANGLAO_IMPORT_PARALLEL_MIN_ROWS", 5000)  # smaller files are checked in-process
+IMPORT_CHUNK_ROWS = envint("YANGLAO_IMPORT_CHUNK_ROWS", 2000)  # rows per chunk sent to a worker process
 
 # --- uploads -------------------------------------------------------------------------------
 # Per kind of upload: the largest file in MB and the most data rows (yanglao/core/uploads.py).
@@ -281,9 +284,6 @@ UPLOAD_LIMITS = {
     "people": (envint("YANGLAO_UPLOAD_MAX_MB_PEOPLE", 30), envint("YANGLAO_UPLOAD_MAX_ROWS_PEOPLE", 200_000)),
     "people_cli": (envint("YANGLAO_UPLOAD_MAX_MB_PEOPLE_CLI", 2048),
                    envint("YANGLAO_UPLOAD_MAX_ROWS_PEOPLE_CLI", 2_000_000)),
-IMPORT_PROCESSES = envint("YANGLAO_IMPORT_PROCESSES", 0)  # worker processes checking rows; 0 = one per core
-IMPORT_PARALLEL_MIN_ROWS = envint("YANGLAO_IMPORT_PARALLEL_MIN_ROWS", 5000)  # smaller files are checked in-process
-IMPORT_CHUNK_ROWS = envint("YANGLAO_IMPORT_CHUNK_ROWS", 2000)  # rows per chunk sent to a worker process
     "assessments": (envint("YANGLAO_UPLOAD_MAX_MB_ASSESSMENTS", 10), envint("YANGLAO_UPLOAD_MAX_ROWS_ASSESSMENTS", 50_000)),
     "reconciliation": (envint("YANGLAO_UPLOAD_MAX_MB_RECONCILIATION", 20),
                        envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
