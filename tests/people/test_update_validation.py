@@ -122,3 +122,10 @@ def test_over_long_bed_names_are_refused_before_the_database(jiangcheng, home):
     with pytest.raises(ValidationFailed):
         inst.beds_add(by=jiangcheng, institution=home, building="楼" * 40, floor="1", rooms=["101"], beds_per_room=1,
                       bed_type="nursing")
+
+
+def test_a_bed_range_with_non_ascii_digits_is_not_a_server_error(jiangcheng, home):
+    response = page_client(jiangcheng).post(f"/institutions/{home.pk}/beds/", {
+        "building": "1号楼", "floor": "1", "rooms": "²-3,101", "beds_per_room": 1, "bed_type": "nursing"})
+    assert response.status_code in (200, 302)
+    assert list(home.beds.values_list("room", flat=True)) == ["101"]

@@ -58,7 +58,8 @@ class BedsForm(forms.Form):
             part = part.strip()
             if "-" in part:
                 a, b = part.split("-", 1)
-                if a.strip().isdigit() and b.strip().isdigit() and int(a) <= int(b) <= int(a) + 100:
+                a, b = a.strip(), b.strip()
+                if a.isascii() and a.isdigit() and b.isascii() and b.isdigit() and int(a) <= int(b) <= int(a) + 100:
                     rooms.extend(str(n) for n in range(int(a), int(b) + 1))
             elif part:
                 rooms.append(part)
