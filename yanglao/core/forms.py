@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditAction
+from .pickers import DivisionField, Picked, bind_pickers  # noqa: F401  (the pickers live in core/pickers.py)
 
 
 class LoginForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pickers, views
 
 app_name = "core"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("account/password/", views.password_change_view, name="password_change"),
     path("divisions/", views.divisions, name="divisions"),
+    path("divisions/pick/", pickers.division_pick, name="division_pick"),
     path("divisions/<str:code>/", views.divisions, name="division"),
     path("audit/", views.audit_log, name="audit"),
     path("audit/logins/", views.login_log, name="login_log"),
