@@ -11,7 +11,7 @@ from yanglao.assessments.choices import Status
 from yanglao.assessments.models import Assessment
 from yanglao.core.models import AuditAction, AuditEntry
 from yanglao.core.roles import Role
-from yanglao.core.testing import assert_jurisdiction_scoped, make_user, page_client
+from yanglao.core.testing import assert_jurisdiction_scoped, make_user, other_county, page_client
 
 from .conftest import items_with_total
 
@@ -61,9 +61,13 @@ def test_pages_are_scoped_to_the_jurisdiction(workflow, person):
     for list_url in ("/assessments/", "/assessments/figures/"):
         assert_jurisdiction_scoped(division_code=a.division_code, list_url=list_url, marker=person.name, api=False)
     assert_jurisdiction_scoped(division_code=a.division_code, detail_url=f"/assessments/{a.pk}/",
-                               extra_get_urls=(f"/assessments/{a.pk}/report.pdf",
-                                               f"/assessments/new/?person={person.pk}"),
+                               extra_get_urls=(f"/assessments/{a.pk}/report.pdf",),
                                marker=person.name, api=False)
+    # The request page picks people by search: another county's person is refused on the page, not a 404.
+    outsider = page_client(make_user(Role.COUNTY_STAFF, other_county(a.division_code)))
+    got = outsider.get(f"/assessments/new/?person={person.pk}")
+    assert got.status_code == 200 and person.name not in got.content.decode()
+    assert "不在您的管辖范围" in got.content.decode()
 
 
 def test_due_page_is_scoped(workflow, person):

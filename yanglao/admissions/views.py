@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.params import id_param
+from yanglao.core.pickers import bind_pickers
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 from yanglao.institutions.choices import BedStatus
 from yanglao.institutions.models import Bed, Institution
-from yanglao.people.models import Person
+from yanglao.people.pickers import PersonField
 
 from . import services
 from .models import Application, Offer, OfferStatus, PriorityRule
@@ -25,7 +26,7 @@ from .models import Application, Offer, OfferStatus, PriorityRule
 
 @sized_from("admissions.Application")
 class ApplyForm(forms.Form):
-    person = forms.IntegerField(label=_("老年人档案编号"))
+    person = PersonField(label=_("老年人"))
     institution = forms.ModelChoiceField(label=_("申请入住机构"), queryset=Institution.objects.none())
     dementia_declared = forms.BooleanField(label=_("经诊断患有认知障碍（失智）"), required=False)
     notes = forms.CharField(label=_("备注"), required=False)
@@ -72,10 +73,10 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
 @capability_required("admissions.apply")
 def apply_page(request: HttpRequest) -> HttpResponse:
-    form = ApplyForm(request.POST or None, initial={"person": request.GET.get("person")})
+    form = bind_pickers(ApplyForm(request.POST or None, initial={"person": request.GET.get("person")}), request.user)
     form.fields["institution"].queryset = _homes()
     if request.method == "POST" and form.is_valid():
-        person = get_scoped_or_404(Person.objects.all(), request.user, pk=form.cleaned_data["person"])
+        person = form.cleaned_data["person"]
         try:
             app = services.application_create(by=request.user, person=person, institution=form.cleaned_data["institution"],
                                               dementia_declared=form.cleaned_data["dementia_declared"],

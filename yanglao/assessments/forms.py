@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.models import Organisation, OrganisationKind, User
+from yanglao.core.pickers import DivisionField
 from yanglao.core.roles import Role
+from yanglao.people.pickers import PersonField
 
 from .choices import Reason, RequestedVia, Scale, Status
 from .scale import ITEM_CODES, RISK_EVENTS
@@ -23,11 +25,11 @@ class SearchForm(forms.Form):
                                + list(Status.choices))
     reason = forms.ChoiceField(label=_("评估原因"), required=False, choices=[("", _("全部"))] + list(Reason.choices))
     scale = forms.ChoiceField(label=_("评估标准"), required=False, choices=[("", _("全部"))] + list(Scale.choices))
-    division = forms.CharField(label=_("区划代码"), required=False,
-                               widget=forms.TextInput(attrs={"placeholder": "441702001"}))
+    division = DivisionField(label=_("区划"), required=False)
 
 
 class RequestForm(forms.Form):
+    person = PersonField(label=_("老年人"))
     reason = forms.ChoiceField(label=_("评估原因"), choices=Reason.choices)
     requested_via = forms.ChoiceField(label=_("申请途径"), choices=RequestedVia.choices, widget=forms.RadioSelect,
                                       initial=RequestedVia.STAFF)

@@ -20,6 +20,7 @@ from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
+from yanglao.core.pickers import bind_pickers
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action, safe_next
@@ -61,7 +62,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @capability_required("assessments.view")
 def assessment_list(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    form = bind_pickers(SearchForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     page = _page(request, selectors.search_assessments(request.user, filters))
     _audit_page(request, Assessment, page, ["level"])
@@ -70,15 +71,18 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("assessments.request")
 def assessment_new(request: HttpRequest) -> HttpResponse:
-    person_id = request.GET.get("person") or request.POST.get("person") or ""
-    person = get_scoped_or_404(people_for(request.user), request.user, pk=int(person_id) if person_id.isdigit() else 0)
-    has_result = selectors.results_history(person).filter(scale="gbt42195").exists()
+    """Request an assessment for a person chosen by search (or arriving from their record with ?person=):
+    an unknown or out-of-scope person keeps the page and says so, never a 404."""
+    person_id = request.GET.get("person") or ""
+    person = people_for(request.user).filter(pk=int(person_id)).first() if person_id.isdigit() else None
+    error = _("所选老年人不存在或不在您的管辖范围内，请重新搜索选择") if person_id and person is None else None
+    has_result = bool(person) and selectors.results_history(person).filter(scale="gbt42195").exists()
     initial = {"reason": Reason.ON_REQUEST if has_result else Reason.FIRST,
-               "requested_via": RequestedVia.PERSON_FAMILY if has_result else RequestedVia.STAFF}
-    form = RequestForm(request.POST or None, initial=initial)
-    error = None
+               "requested_via": RequestedVia.PERSON_FAMILY if has_result else RequestedVia.STAFF, "person": person}
+    form = bind_pickers(RequestForm(request.POST or None, initial=initial), request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        person = data["person"]
         try:
             assessment = services.assessment_request(
                 by=request.user, person=person, reason=data["reason"], requested_via=data["requested_via"],
@@ -91,7 +95,7 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已登记评估申请"))
             return redirect("assessments:detail", pk=assessment.pk)
     return render(request, "assessments/new.html", {"form": form, "person": person, "error": error,
-                                                    "current": selectors.care_level_for(person.pk)})
+                                                    "current": selectors.care_level_for(person.pk) if person else None})
 
 
 @capability_required("assessments.view")

@@ -22,10 +22,12 @@ from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import XLSX_CONTENT_TYPE
 from yanglao.core.params import id_param
+from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 from yanglao.people.models import Person
+from yanglao.people.pickers import PersonField
 
 from . import payfiles, selectors, services
 from .choices import BandBasis, EnrolmentMode, ProgrammeKind, ReferenceDay, SuspensionReason
@@ -66,7 +68,7 @@ class RuleForm(forms.Form):
         widget=forms.CheckboxSelectMultiple)
     min_care_level = forms.IntegerField(label=_("最低能力等级"), required=False, min_value=0, max_value=4)
     max_care_level = forms.IntegerField(label=_("最高能力等级"), required=False, min_value=0, max_value=4)
-    residence_prefix = forms.CharField(label=_("居住地区划前缀"), initial="4417", max_length=12)
+    residence_prefix = DivisionField(label=_("居住地区划"), initial="4417")
     document_no = forms.CharField(label=_("文件编号"), required=False)
 
 
@@ -96,7 +98,7 @@ class UploadForm(forms.Form):
 
 @sized_from("benefits.Enrolment")
 class EnrolmentForm(forms.Form):
-    person = forms.IntegerField(label=_("档案编号"))
+    person = PersonField(label=_("老年人"))
     programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())
     from_month = forms.CharField(label=_("享受起始月"), widget=forms.TextInput(attrs={"type": "month"}))
     note = forms.CharField(label=_("申请说明"), required=False)
@@ -104,7 +106,7 @@ class EnrolmentForm(forms.Form):
 
 @sized_from("benefits.Suspension")
 class SuspensionForm(forms.Form):
-    person = forms.IntegerField(label=_("档案编号"))
+    person = PersonField(label=_("老年人"))
     programme = forms.ModelChoiceField(label=_("项目"), queryset=Programme.objects.all())
     reason = forms.ChoiceField(label=_("停发原因"), choices=SuspensionReason.choices)
     from_month = forms.CharField(label=_("停发起始月"), widget=forms.TextInput(attrs={"type": "month"}))
@@ -148,7 +150,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(selectors.programmes_for(request.user), pk=pk)
     today = timezone.localdate()
-    rule_form = RuleForm(prefix="rule", initial={"valid_from": today.replace(day=1)})
+    rule_form = bind_pickers(RuleForm(prefix="rule", initial={"valid_from": today.replace(day=1)}), request.user)
     band_form = BandForm(prefix="band", initial={"valid_from": today.replace(day=1), "document_no": programme.legal_basis})
     month_form = MonthForm(initial={"month": f"{today:%Y-%m}"})
     if request.method == "POST":
@@ -157,7 +159,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         which = request.POST.get("form")
         try:
             if which == "rule":
-                rule_form = RuleForm(request.POST, prefix="rule")
+                rule_form = bind_pickers(RuleForm(request.POST, prefix="rule"), request.user)
                 if rule_form.is_valid():
                     services.rule_add(by=request.user, programme=programme, **rule_form.cleaned_data)
                     messages.success(request, _("已添加享受条件"))
@@ -365,9 +367,10 @@ def report(request: HttpRequest) -> Any:
 
 @capability_required("benefits.view")
 def enrolments(request: HttpRequest) -> HttpResponse:
-    form = EnrolmentForm(request.POST or None, initial={"from_month": f"{timezone.localdate():%Y-%m}"})
+    form = bind_pickers(EnrolmentForm(request.POST or None, initial={"from_month": f"{timezone.localdate():%Y-%m}"}),
+                        request.user)
     if request.method == "POST" and form.is_valid():
-        person = Person.objects.restrict(request.user).filter(pk=form.cleaned_data["person"]).first()
+        person = form.cleaned_data["person"]  # a Person in scope (PersonField), never a typed record number
         if person is None:
             form.add_error("person", _("档案不存在或不在您的管辖范围内"))
         else:
@@ -399,9 +402,10 @@ def enrolment_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("benefits.view")
 def suspensions(request: HttpRequest) -> HttpResponse:
-    form = SuspensionForm(request.POST or None, initial={"from_month": f"{add_months(timezone.localdate().replace(day=1), 1):%Y-%m}"})
+    form = bind_pickers(SuspensionForm(request.POST or None, initial={
+        "from_month": f"{add_months(timezone.localdate().replace(day=1), 1):%Y-%m}"}), request.user)
     if request.method == "POST" and form.is_valid():
-        person = Person.objects.restrict(request.user).filter(pk=form.cleaned_data["person"]).first()
+        person = form.cleaned_data["person"]  # a Person in scope (PersonField), never a typed record number
         if person is None:
             form.add_error("person", _("档案不存在或不在您的管辖范围内"))
         else:

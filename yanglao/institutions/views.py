@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from yanglao.core import validators
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
+from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
@@ -29,6 +30,8 @@ from .models import ConstructionSubsidy, Institution, InstitutionChangeRequest, 
 
 
 class InstitutionForm(forms.ModelForm):
+    division_code = DivisionField(label=_("所在乡镇或村（社区）"))
+
     class Meta:
         model = Institution
         fields = ["name", "ownership", "credit_code", "licence_kind", "licence_no", "licence_date", "licence_valid_until",
@@ -112,7 +115,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("institutions.change")
 def institution_create(request: HttpRequest) -> HttpResponse:
-    form = InstitutionForm(request.POST or None)
+    form = bind_pickers(InstitutionForm(request.POST or None), request.user)
     if request.method == "POST" and form.is_valid():
         try:
             inst = services.institution_create(by=request.user, data=dict(form.cleaned_data))
@@ -252,7 +255,7 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _edit_form(user: Any, inst: Institution, data: Any = None) -> InstitutionForm:
     """The institution's form; to its operator the regulator's fields are read-only (shown, never submitted)."""
-    form = InstitutionForm(data, instance=inst)
+    form = bind_pickers(InstitutionForm(data, instance=inst), user)
     form.is_regulated = user.role in ORGANISATION_ROLES  # type: ignore[attr-defined]
     if form.is_regulated:  # type: ignore[attr-defined]
         for name in Institution.REGULATOR_FIELDS & set(form.fields):

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import pickers, views
 
 app_name = "people"
 
 urlpatterns = [
     path("", views.person_list, name="list"),
     path("new/", views.person_create, name="create"),
+    path("pick/", pickers.person_pick, name="pick"),
     path("export/", views.person_export, name="export"),
     path("export/requests/", views.export_requests, name="export_requests"),
     path("export/requests/<int:pk>/decide/", views.export_request_decide, name="export_request_decide"),

@@ -19,6 +19,7 @@ from yanglao.core.formsizes import sized_from
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
 from yanglao.core.params import id_param
+from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.uploads import read_uploaded, upload_limit
 from yanglao.core.views import capability_required
@@ -31,7 +32,7 @@ from .models import Contact, ImportJob, Person, PersonCategory
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("姓名/身份证/电话"), required=False,
                         widget=forms.TextInput(attrs={"placeholder": _("姓名、身份证号、后四位+姓名、电话")}))
-    division = forms.CharField(label=_("区划代码"), required=False, widget=forms.TextInput(attrs={"placeholder": "441702001"}))
+    division = DivisionField(label=_("区划"), required=False)
     category = forms.ChoiceField(label=_("人员类别"), required=False, choices=[("", _("全部"))] + list(Category.choices))
     age_band = forms.ChoiceField(label=_("年龄段"), required=False, choices=[("", _("全部"))] + list(AgeBand.choices))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
@@ -45,7 +46,8 @@ class PersonForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     id_number = forms.CharField(label=_("身份证号码"), max_length=20)
     phone = forms.CharField(label=_("联系电话"), required=False)
-    division_code = forms.CharField(label=_("居住社区代码"), max_length=12, help_text=_("12位村（社区）区划代码"))
+    division_code = DivisionField(label=_("居住社区"), level=DivisionLevel.COMMUNITY,
+                                  help_text=_("输入名称搜索或逐级选择；也可输入12位区划代码"))
     address = forms.CharField(label=_("居住地址"), required=False)
     living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
     categories = forms.MultipleChoiceField(label=_("人员类别"), required=False, choices=Category.choices,
@@ -60,7 +62,7 @@ class PersonForm(forms.Form):
 class PersonEditForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则保留原号码"))
-    division_code = forms.CharField(label=_("居住社区代码"), max_length=12)
+    division_code = DivisionField(label=_("居住社区"), level=DivisionLevel.COMMUNITY)
     address = forms.CharField(label=_("居住地址"), required=False)
     living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
     status = forms.ChoiceField(label=_("状态"), choices=[(value, label) for value, label in Status.choices if value != Status.MERGED])
@@ -98,7 +100,7 @@ class ImportForm(forms.Form):
 
 @capability_required("people.view")
 def person_list(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    form = bind_pickers(SearchForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_people(request.user, filters)
     page = selectors.keyset_page(qs, after=id_param(request.GET, "after"))
@@ -155,7 +157,9 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("people.change")
 def person_create(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None, initial={"division_code": request.user.scope_prefix or ""})
+    own = request.user.scope_prefix or ""  # a community worker registers in their own community
+    form = bind_pickers(PersonForm(request.POST or None, initial={"division_code": own if len(own) == 12 else ""}),
+                        request.user)
     error = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -177,7 +181,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
     initial = {f: getattr(person, f) for f in ("name", "division_code", "address", "living_situation", "status",
                                                 "status_date", "consent_at", "consent_by", "consent_document")}
-    form = PersonEditForm(request.POST or None, initial=initial)
+    form = bind_pickers(PersonEditForm(request.POST or None, initial=initial), request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
         if not data.get("phone"):
@@ -264,7 +268,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("people.export")
 def person_export(request: HttpRequest) -> Any:
-    form = SearchForm(request.GET or None)
+    form = bind_pickers(SearchForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     masked = request.GET.get("masked", "1") != "0"
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
