@@ -203,3 +203,49 @@ def test_the_parallel_path_stores_the_same_rows_and_reports_the_same_errors_as_i
     assert _stored() == alone_rows
     assert (parallel.total_rows, parallel.valid_rows, parallel.error_rows, parallel.created_people, parallel.message) == (
         alone.total_rows, alone.valid_rows, alone.error_rows, alone.created_people, alone.message)
+
+
+def valid_csv(n: int = 40) -> bytes:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["姓名", "身份证号码", "联系电话", "居住社区代码", "居住状况", "人员类别", "残疾等级", "紧急联系人", "紧急联系人电话"])
+    for i in range(n):
+        w.writerow([f"样本{chr(0x4e00 + i)}", make_id(seq=f"{300 + i * 2:03d}", birth=f"19{40 + i % 20}0101"),
+                    f"1380000{i:04d}" if i % 2 else "", "441702001001", "独居", "低保、重度残疾" if i % 5 == 0 else "",
+                    "一级" if i % 5 == 0 else "", "李四" if i % 4 == 0 else "", "13900001234" if i % 4 == 0 else ""])
+    return out.getvalue().encode("utf-8")
+
+
+def test_rows_copied_straight_into_the_registry_are_stored_as_the_staged_insert_stores_them(
+        jiangcheng, monkeypatch, is_postgres):
+    if not is_postgres:
+        pytest.skip("COPY straight into the registry is the PostgreSQL path")
+    batches = []
+    original = importing._copy_batch
+    monkeypatch.setattr(importing, "_copy_batch", lambda job, rows: batches.append(len(rows)) or original(job, rows))
+    monkeypatch.setattr(importing, "BATCH", 15)
+    content = valid_csv()
+    staged = run(jiangcheng, content, name="a.csv", all_or_nothing=True)  # all or nothing: staged, one INSERT … SELECT
+    assert batches == [] and staged.created_people == 40
+    staged_rows = _stored()
+    Person.objects.all().delete()
+    copied = run(jiangcheng, content, name="a.csv")
+    assert batches == [15, 15, 10] and copied.created_people == 40
+    assert _stored() == staged_rows
+    again = run(jiangcheng, content, name="a.csv")  # registered people are skipped, nothing doubles
+    assert (again.created_people, again.existing_people) == (0, 40) and _stored() == staged_rows
+
+
+def test_a_batch_that_meets_an_already_registered_hash_falls_back_to_the_staged_insert(jiangcheng, is_postgres):
+    if not is_postgres:
+        pytest.skip("COPY straight into the registry is the PostgreSQL path")
+    job = import_create(by=jiangcheng, filename="a.csv", content=valid_csv(2), all_or_nothing=False)
+    ctx = importing._CheckContext(job_id=job.pk, prefix="441702", today=importing.timezone.localdate(),
+                                  communities=frozenset(["441702001001"]), names=None)
+    rows = [(2, {"姓名": "样本一", "身份证号码": make_id(seq="901"), "居住社区代码": "441702001001", "居住状况": "独居"})]
+    (_ok, _pos, staged), = importing._check_rows(rows, ctx, importing.Sealer())
+    # the same person twice in one batch stands for a concurrent import registering them first: COPY meets the
+    # unique hash, the batch's transaction is rolled back and the caller stages it instead
+    assert importing._copy_batch(job, [staged, staged]) is None
+    assert not Person.objects.exists()
+    assert importing._copy_batch(job, [staged]) == (1, 0)
