@@ -71,7 +71,7 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     from yanglao.benefits.models import Entitlement
     from yanglao.institutions import services as inst_services
     from yanglao.institutions.models import Institution, OperatingRate, Residency
-    from yanglao.people.models import ImportJob, PersonCategory, UnmaskedExportRequest
+    from yanglao.people.models import Contact, ImportJob, PersonCategory, UnmaskedExportRequest
 
     ensure_default_rules()
     person, resident, applicant, pending = older("19400101"), older("19300101"), older("19350101"), older("19360101")
@@ -118,6 +118,8 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
         "institutions/": home.pk, "institutions/subsidies/": operating_run.pk, "institutions/changes/": change.pk,
         "institution-change-requests/": change.pk, "admissions/applications/": application.pk,
         "admissions/offers/": offer.pk, "divisions/": "441702", "residents/": residency.pk,
+        "call/": Contact.objects.create(person=person, kind="emergency", name="陈志强",
+                                        division_code=person.division_code).pk,
     }
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel"], "answer": ["accept", "decline"], "format": ["json"]}
