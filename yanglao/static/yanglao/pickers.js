@@ -111,9 +111,10 @@
         if (!items.length) return;
         var select = document.createElement("select");
         select.className = "form-select form-select-sm";
-        select.setAttribute("aria-label", box.dataset.choose || "");
+        var names = (box.dataset.levelNames || "").split("|"), levelName = names[items[0].level - 3] || "";
         var first = document.createElement("option");
-        first.value = ""; first.textContent = "— " + (box.dataset.choose || "") + " —";
+        first.value = ""; first.textContent = "— " + (box.dataset.choose || "") + levelName + " —";
+        select.setAttribute("aria-label", (box.dataset.choose || "") + levelName);
         select.appendChild(first);
         items.forEach(function (item) {
           var o = document.createElement("option");
