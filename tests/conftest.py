@@ -43,6 +43,16 @@ def new_person(jiangcheng):
     return create
 
 
+@pytest.fixture(autouse=True)
+def _fresh_dictionaries():
+    """Each test reads the code lists (字典) from its own database: values of a rolled-back test are forgotten."""
+    from yanglao.core.dictionaries import invalidate
+
+    invalidate()
+    yield
+    invalidate()
+
+
 @pytest.fixture
 def divisions(db: None) -> None:
     ensure_divisions()

@@ -121,6 +121,8 @@ class User(AbstractUser):
     totp_secret = models.CharField(max_length=256, blank=True)  # encrypted with the data key
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     totp_last_step = models.BigIntegerField(default=0)  # a code is accepted once
+    # A password set by an administrator (a new account, a reset) is temporary: changed at next sign-in.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     objects = YanglaoUserManager()
 
@@ -170,6 +172,8 @@ class User(AbstractUser):
         return str(_("无"))
 
     def password_expired(self) -> bool:
+        if self.must_change_password:
+            return True
         days = settings.PASSWORD_MAX_AGE_DAYS
         if days <= 0 or self.password_changed_at is None:
             return days > 0 and self.password_changed_at is None and self.has_usable_password()
@@ -316,3 +320,30 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("审计日志只能追加，不能删除")
+
+
+class DictionaryItem(AuditedModel):
+    """One value of a code list (字典) that offices extend in the console: living situations, person
+    categories, contact relationships… The built-in values (seeded from the code's TextChoices) are
+    protected entirely; an item with a `division_code` is a county's own value, seen only there.
+    Which dictionaries exist is declared by the modules (`core.dictionaries.register_dictionary`)."""
+
+    dictionary = models.CharField(_("字典"), max_length=32)
+    code = models.CharField(_("代码"), max_length=32)
+    label = models.CharField(_("名称"), max_length=32)
+    label_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    active = models.BooleanField(_("启用"), default=True)
+    built_in = models.BooleanField(_("内置"), default=False)
+    division_code = models.CharField(_("适用区划"), max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["dictionary", "sort_order", "code"]
+        verbose_name = _("字典项")
+        verbose_name_plural = _("字典项")
+        constraints = [
+            models.UniqueConstraint(fields=["dictionary", "code"], name="dictionaryitem_dictionary_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.code}）"

@@ -51,8 +51,12 @@ _STAFF_READ = {"divisions.view", "people.view"}
 _STAFF_WRITE = _STAFF_READ | {"people.change", "people.import", "people.export", "people.reveal"}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked", "accounts.manage", "audit.view"}),
-    Role.COUNTY_STAFF: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked"}),
+    Role.CITY_ADMIN: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked", "accounts.manage", "audit.view",
+                                               "dictionaries.manage"}),
+    # County staff manage their county's accounts and dictionary values: which ones, core/accounts.py and
+    # core/dictionaries.can_edit decide.
+    Role.COUNTY_STAFF: frozenset(_STAFF_WRITE | {"people.merge", "people.export_unmasked", "accounts.manage",
+                                                 "dictionaries.manage"}),
     Role.TOWNSHIP_STAFF: frozenset(_STAFF_WRITE),
     Role.COMMUNITY_WORKER: frozenset(_STAFF_WRITE - {"people.import"}),
     Role.ASSESSOR: frozenset({"divisions.view"}),

@@ -342,7 +342,8 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
         raise ValidationFailed("新密码不符合要求", details={"new_password": "；".join(exc.messages)}) from exc
     user.set_password(new_password)
     user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     _credentials_changed(user=user, event="password_changed")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickers, views
+from . import pickers, views, views_admin
 
 app_name = "core"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("audit/logins/", views.login_log, name="login_log"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", views_admin.account_list, name="accounts"),
+    path("accounts/new/", views_admin.account_create, name="account_create"),
+    path("accounts/<int:pk>/", views_admin.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/<str:action>/", views_admin.account_action, name="account_action"),
+    path("dictionaries/", views_admin.dictionary_index, name="dictionaries"),
+    path("dictionaries/item/<int:pk>/", views_admin.dictionary_item_edit, name="dictionary_item"),
+    path("dictionaries/item/<int:pk>/delete/", views_admin.dictionary_item_delete, name="dictionary_item_delete"),
+    path("dictionaries/<slug:key>/", views_admin.dictionary_detail, name="dictionary"),
 ]

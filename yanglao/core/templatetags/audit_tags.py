@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from yanglao.core.audit import SENSITIVE_MARK
+from yanglao.core.dictionaries import dictionary_label, field_dictionary
 
 register = template.Library()
 HIDDEN = {"id", "id_last4", "source"}
@@ -25,6 +26,9 @@ def _display(field: Any, value: Any) -> str:
     choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
     if value in choices:
         return str(choices[value])
+    key = field_dictionary(field.model._meta.label, field.name) if getattr(field, "model", None) else None
+    if key is not None and isinstance(value, str):  # a code list offices extend (字典管理)
+        return dictionary_label(key, value)
     if value is True:
         return "是"
     if value is False:
