@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.benefits.conftest import age_allowance, city_checker, older, run_month  # noqa: F401 - fixtures
 from tests.people.conftest import new_person  # noqa: F401 - fixture
-from yanglao.core.models import Organisation
+from yanglao.core.models import DictionaryItem, Organisation
 from yanglao.core.roles import Role
 from yanglao.core.testing import api_client, make_user, page_client
 
@@ -120,9 +120,11 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
         "admissions/offers/": offer.pk, "divisions/": "441702", "residents/": residency.pk,
         "call/": Contact.objects.create(person=person, kind="emergency", name="陈志强",
                                         division_code=person.division_code).pk,
+        "accounts/": jiangcheng.pk, "dictionaries/item/": DictionaryItem.objects.get(code="alone").pk,
     }
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
-                                                  "cancel"], "answer": ["accept", "decline"], "format": ["json"]}
+                                                  "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
+              "format": ["json"], "key": ["living_situation"]}
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
 
 

@@ -14,11 +14,12 @@ from rest_framework.response import Response
 
 from yanglao.core.api.lengths import lengths_from
 from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.dictionaries import dictionary_labels
 from yanglao.core.errors import Forbidden
 from yanglao.core.params import age_param, choice_param, code_param, text_param
 
 from . import selectors, services
-from .choices import Category, ContactKind, LivingSituation, Status
+from .choices import ContactKind, Status
 from .models import Contact, Person, PersonCategory
 
 
@@ -65,7 +66,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 @lengths_from(PersonCategory)
 class CategoryInputSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Category.choices)
+    category = serializers.CharField(help_text="人员类别代码（字典 person_category，可在字典管理中扩展）")
     valid_from = serializers.DateField(required=False)
     document_no = serializers.CharField(required=False, allow_blank=True)
     issuing_unit = serializers.CharField(required=False, allow_blank=True)
@@ -87,7 +88,7 @@ class PersonCreateSerializer(serializers.Serializer):
     division_code = serializers.CharField(help_text="居住社区12位区划代码")
     phone = serializers.CharField(required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
-    living_situation = serializers.ChoiceField(choices=LivingSituation.choices)
+    living_situation = serializers.CharField(help_text="居住状况代码或名称（字典 living_situation，可在字典管理中扩展）")
     hukou_division_code = serializers.CharField(required=False, allow_blank=True)
     categories = CategoryInputSerializer(many=True, required=False)
     contacts = ContactInputSerializer(many=True, required=False)
@@ -98,7 +99,7 @@ class PersonUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False)
     phone = serializers.CharField(required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
-    living_situation = serializers.ChoiceField(choices=LivingSituation.choices, required=False)
+    living_situation = serializers.CharField(required=False, help_text="居住状况代码或名称（字典 living_situation）")
     division_code = serializers.CharField(required=False)
     hukou_division_code = serializers.CharField(required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=[Status.ACTIVE, Status.MOVED_AWAY, Status.DECEASED], required=False)
@@ -111,11 +112,11 @@ class PersonUpdateSerializer(serializers.Serializer):
 FILTERS = [
     OpenApiParameter("division", str, description="区划代码前缀（县6位/乡镇9位/社区12位）"),
     OpenApiParameter("division_code", str, description="同 division"),
-    OpenApiParameter("category", str, enum=Category.values, description="当前有效的人员类别"),
+    OpenApiParameter("category", str, description="当前有效的人员类别（字典 person_category 的代码）"),
     OpenApiParameter("age_min", int, description="年龄下限（0–150）"),
     OpenApiParameter("age_max", int, description="年龄上限（0–150）"),
     OpenApiParameter("status", str, enum=Status.values),
-    OpenApiParameter("living_situation", str, enum=LivingSituation.values),
+    OpenApiParameter("living_situation", str, description="居住状况（字典 living_situation 的代码）"),
     OpenApiParameter("q", str, description="姓名、完整身份证号码、身份证后四位+姓名、电话"),
 ]
 
@@ -128,11 +129,11 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         filters = {
             "q": text_param(p, "q"),
             "division": code_param(p, "division") or code_param(p, "division_code"),
-            "category": choice_param(p, "category", Category.values),
+            "category": choice_param(p, "category", dictionary_labels("person_category")),
             "age_min": age_param(p, "age_min"),
             "age_max": age_param(p, "age_max"),
             "status": choice_param(p, "status", Status.values),
-            "living_situation": choice_param(p, "living_situation", LivingSituation.values),
+            "living_situation": choice_param(p, "living_situation", dictionary_labels("living_situation")),
         } if self.action == "list" else {}
         qs = selectors.search_people(self.request.user, filters) if self.action == "list" else selectors.people_for(
             self.request.user

@@ -16,11 +16,12 @@ from openpyxl import Workbook
 from yanglao.core import crypto
 from yanglao.core.audit import audit_export
 from yanglao.core.cells import csv_row, sheet_row
+from yanglao.core.dictionaries import dictionary_labels
 from yanglao.core.errors import Forbidden
 from yanglao.core.http import XLSX_CONTENT_TYPE
 
 from . import unmasked
-from .choices import LivingSituation, Sex, Status
+from .choices import Sex, Status
 from .models import Person, UnmaskedExportRequest
 
 HEADERS = ["档案编号", "姓名", "身份证号码", "性别", "出生日期", "年龄", "联系电话", "居住社区代码", "居住地址", "居住状况", "状态"]
@@ -29,12 +30,12 @@ HEADERS = ["档案编号", "姓名", "身份证号码", "性别", "出生日期"
 MASKED_HEADERS = [h for h in HEADERS if h != "出生日期"]
 CHUNK = 2000
 _SEX = dict(Sex.choices)
-_LIVING = dict(LivingSituation.choices)
 _STATUS = dict(Status.choices)
 
 
 def _rows(qs: QuerySet[Person], *, masked: bool) -> Iterator[list[Any]]:
     today = timezone.localdate()
+    living_labels = dictionary_labels("living_situation")  # values offices added in 字典管理 too
     fields = ["id", "name", "id_number_masked", "id_number_enc", "sex", "birth_date", "phone_masked", "phone_enc",
               "division_code", "address", "living_situation", "status"]
     for p in qs.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK):
@@ -43,7 +44,7 @@ def _rows(qs: QuerySet[Person], *, masked: bool) -> Iterator[list[Any]]:
         row = [
             pk, name, id_masked if masked else crypto.decrypt(id_enc), str(_SEX.get(sex, sex)),
             birth.strftime("%Y-%m-%d"), age, phone_masked if masked else crypto.decrypt(phone_enc), division, address,
-            str(_LIVING.get(living, living)), str(_STATUS.get(status, status)),
+            str(living_labels.get(living, living)), str(_STATUS.get(status, status)),
         ]
         if masked:
             del row[4]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from yanglao.core.basemodels import AuditedModel
 from yanglao.core.scope import ScopedQuerySet
 
-from .choices import Category, ContactKind, LivingSituation, Sex, Status
+from .choices import ContactKind, Sex, Status
 
 
 class Person(AuditedModel):
@@ -30,7 +30,8 @@ class Person(AuditedModel):
     phone_enc = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=64, blank=True)
     phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True)
-    living_situation = models.CharField(_("居住状况"), max_length=16, choices=LivingSituation.choices)
+    # a code of the 居住状况 dictionary (core.DictionaryItem): offices add values, so no fixed choices here
+    living_situation = models.CharField(_("居住状况"), max_length=16)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     status_date = models.DateField(_("状态日期"), null=True, blank=True)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from",
@@ -69,6 +70,11 @@ class Person(AuditedModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
 
+    def get_living_situation_display(self) -> str:
+        from yanglao.core.dictionaries import dictionary_label
+
+        return dictionary_label("living_situation", self.living_situation)
+
     def age_on(self, day: dt.date) -> int:
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
@@ -82,7 +88,7 @@ class PersonCategory(AuditedModel):
     """A category the person belongs to, with its dates and evidence (特困, 低保, …)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="categories")
-    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    category = models.CharField(_("类别"), max_length=32)  # a code of the 人员类别 dictionary
     valid_from = models.DateField(_("起始日期"))
     valid_to = models.DateField(_("终止日期"), null=True, blank=True)
     document_no = models.CharField(_("证明文件编号"), max_length=64, blank=True)
@@ -109,6 +115,11 @@ class PersonCategory(AuditedModel):
                 name="severe_disability_has_grade",
             ),
         ]
+
+    def get_category_display(self) -> str:
+        from yanglao.core.dictionaries import dictionary_label
+
+        return dictionary_label("person_category", self.category)
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}（{self.valid_from:%Y年%m月%d日}起）"

@@ -11,23 +11,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from yanglao.core.dictionaries import dictionary_codes, dictionary_labels_offered, dictionary_lookup
 from yanglao.core.idnumber import IdNumber, IdNumberError, PhoneError, normalise_phone, parse_id_number
 from yanglao.core.tabular import CellError, cell_to_date, cell_to_id_text, clean_name, clean_text
 
-from .choices import Category, LivingSituation, Sex
+from .choices import Category, Sex
 
 MIN_AGE = 60
 NAME_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•A-Za-z]{2,30}$")
 
-LIVING_BY_LABEL = {str(label): value for value, label in LivingSituation.choices} | {
-    v: v for v in LivingSituation.values
-}
-LIVING_BY_LABEL |= {"独居老人": "alone", "空巢老人": "empty_nest", "留守老人": "left_behind", "与子女共同居住": "with_children",
-                    "子女同住": "with_children", "机构": "institution", "养老机构": "institution"}
-CATEGORY_BY_LABEL = {str(label): value for value, label in Category.choices} | {v: v for v in Category.values}
-CATEGORY_BY_LABEL |= {"特困": "tekun", "特困人员": "tekun", "五保": "tekun", "低保户": "dibao", "低保对象": "dibao",
-                      "低边": "dibao_edge", "计生特殊家庭": "family_planning_special", "失独": "family_planning_special",
-                      "重残": "severe_disability", "优抚对象": "veteran", "退役军人": "veteran"}
+# Living situations and categories are dictionaries (字典管理, core/dictionaries.py; the aliases offices
+# write, such as 独居老人 or 五保, are in people/dictionaries.py).
 GRADE_BY_LABEL = {"1": 1, "2": 2, "一级": 1, "二级": 2, "一": 1, "二": 2, "1级": 1, "2级": 2}
 SPLIT_RE = re.compile(r"[、,，;；/\s]+")
 
@@ -112,13 +106,16 @@ def check_hukou(raw: Any) -> tuple[str, str | None]:
     return hukou, None
 
 
-def check_living(raw: Any) -> tuple[str | None, str | None]:
+def check_living(raw: Any, *, division_code: str | None = None, prefix: str | None = None) -> tuple[str | None, str | None]:
+    """A value of the 居住状况 dictionary that applies to the person's division (a county's own values
+    only there), written as its label, code or a known alias."""
     living_raw = clean_text(raw or "")
-    living = LIVING_BY_LABEL.get(living_raw.replace(" ", ""))
     if not living_raw:
         return None, "必填"
+    living = dictionary_lookup("living_situation", living_raw, division_code=division_code, prefix=prefix)
     if living is None:
-        return None, f"“{living_raw}”不是有效的居住状况（可选：{'、'.join(map(str, LivingSituation.labels))}）"
+        offered = "、".join(dictionary_labels_offered("living_situation", division_code=division_code, prefix=prefix))
+        return None, f"“{living_raw}”不是有效的居住状况（可选：{offered}）"
     return living, None
 
 
@@ -156,7 +153,7 @@ def check_past_date(raw: Any, *, today: dt.date, label: str) -> tuple[dt.date | 
 def check_category_input(item: CategoryInput, *, today: dt.date) -> dict[str, str]:
     """One category record, however it arrives (registration, import, the record page, the API)."""
     errors: dict[str, str] = {}
-    if item.category not in Category.values:
+    if item.category not in dictionary_codes("person_category"):
         errors["category"] = "不是有效的人员类别"
     _, problem = check_past_date(item.valid_from, today=today, label="类别起始日期")
     if problem:
@@ -185,7 +182,8 @@ def clean_person_changes(
         "name": check_name,
         "phone": check_phone,
         "hukou_division_code": check_hukou,
-        "living_situation": check_living,
+        "living_situation": lambda raw: check_living(raw, division_code=clean_text(data.get("division_code") or "")
+                                                     or None, prefix=scope_prefix),
         "division_code": lambda raw: check_division(raw, communities=communities, scope_prefix=scope_prefix,
                                                     required=True),
         "consent_at": lambda raw: check_past_date(raw, today=today, label="同意日期"),
@@ -231,7 +229,8 @@ def clean_person(
     if problem:
         errors["hukou_division_code"] = problem
 
-    living, problem = check_living(data.get("living_situation", ""))
+    living, problem = check_living(data.get("living_situation", ""),
+                                   division_code=None if "division_code" in errors else division_code)
     if problem:
         errors["living_situation"] = problem
 
@@ -296,9 +295,9 @@ def _clean_categories(data: Mapping[str, Any], errors: dict[str, str], *, today:
     out: list[CategoryInput] = []
     for item in items:
         label = clean_text(item.get("category", ""))
-        code = CATEGORY_BY_LABEL.get(label)
+        code = dictionary_lookup("person_category", label)
         if code is None:
-            errors["categories"] = f"“{label}”不是有效的人员类别（可选：{'、'.join(map(str, Category.labels))}）"
+            errors["categories"] = f"“{label}”不是有效的人员类别（可选：{'、'.join(dictionary_labels_offered('person_category'))}）"
             continue
         valid_from_raw = item.get("valid_from", shared_from)
         try:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.dictionary_forms import DictionaryDatalistInput, dictionary_field_choices
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import xlsx_response
@@ -25,7 +26,7 @@ from yanglao.core.uploads import read_uploaded, upload_limit
 from yanglao.core.views import capability_required
 
 from . import exporting, importing, selectors, services
-from .choices import AgeBand, Category, ContactKind, LivingSituation, Status
+from .choices import AgeBand, Category, ContactKind, Status
 from .models import Contact, ImportJob, Person, PersonCategory
 
 
@@ -33,11 +34,12 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("姓名/身份证/电话"), required=False,
                         widget=forms.TextInput(attrs={"placeholder": _("姓名、身份证号、后四位+姓名、电话")}))
     division = DivisionField(label=_("区划"), required=False)
-    category = forms.ChoiceField(label=_("人员类别"), required=False, choices=[("", _("全部"))] + list(Category.choices))
+    category = forms.ChoiceField(label=_("人员类别"), required=False,
+                                 choices=dictionary_field_choices("person_category", blank=_("全部")))
     age_band = forms.ChoiceField(label=_("年龄段"), required=False, choices=[("", _("全部"))] + list(AgeBand.choices))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Status.choices))
     living_situation = forms.ChoiceField(label=_("居住状况"), required=False,
-                                         choices=[("", _("全部"))] + list(LivingSituation.choices))
+                                         choices=dictionary_field_choices("living_situation", blank=_("全部")))
 
 
 @sized_from("people.Person", phone="phone_masked", contact_name=("people.Contact", "name"),
@@ -49,12 +51,14 @@ class PersonForm(forms.Form):
     division_code = DivisionField(label=_("居住社区"), level=DivisionLevel.COMMUNITY,
                                   help_text=_("输入名称搜索或逐级选择；也可输入12位区划代码"))
     address = forms.CharField(label=_("居住地址"), required=False)
-    living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
-    categories = forms.MultipleChoiceField(label=_("人员类别"), required=False, choices=Category.choices,
+    living_situation = forms.ChoiceField(label=_("居住状况"), choices=dictionary_field_choices("living_situation"))
+    categories = forms.MultipleChoiceField(label=_("人员类别"), required=False,
+                                           choices=dictionary_field_choices("person_category"),
                                            widget=forms.CheckboxSelectMultiple)
     disability_grade = forms.ChoiceField(label=_("残疾等级"), required=False, choices=[("", "—"), ("1", "一级"), ("2", "二级")])
     contact_name = forms.CharField(label=_("紧急联系人"), required=False)
-    contact_relation = forms.CharField(label=_("与本人关系"), required=False)
+    contact_relation = forms.CharField(label=_("与本人关系"), required=False,
+                                       widget=DictionaryDatalistInput("contact_relation"))
     contact_phone = forms.CharField(label=_("紧急联系人电话"), required=False)
 
 
@@ -64,7 +68,7 @@ class PersonEditForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则保留原号码"))
     division_code = DivisionField(label=_("居住社区"), level=DivisionLevel.COMMUNITY)
     address = forms.CharField(label=_("居住地址"), required=False)
-    living_situation = forms.ChoiceField(label=_("居住状况"), choices=LivingSituation.choices)
+    living_situation = forms.ChoiceField(label=_("居住状况"), choices=dictionary_field_choices("living_situation"))
     status = forms.ChoiceField(label=_("状态"), choices=[(value, label) for value, label in Status.choices if value != Status.MERGED])
     status_date = forms.DateField(label=_("状态日期（迁出、死亡）"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -76,7 +80,7 @@ class PersonEditForm(forms.Form):
 
 @sized_from("people.PersonCategory")
 class CategoryForm(forms.Form):
-    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("类别"), choices=dictionary_field_choices("person_category"))
     valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     document_no = forms.CharField(label=_("证明文件编号"), required=False)
     issuing_unit = forms.CharField(label=_("认定单位"), required=False)
@@ -87,7 +91,7 @@ class CategoryForm(forms.Form):
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=ContactKind.choices)
     name = forms.CharField(label=_("姓名"))
-    relation = forms.CharField(label=_("关系"), required=False)
+    relation = forms.CharField(label=_("关系"), required=False, widget=DictionaryDatalistInput("contact_relation"))
     phone = forms.CharField(label=_("电话"), required=False)
 
 
