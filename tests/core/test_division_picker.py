@@ -128,3 +128,14 @@ def test_the_division_index_costs_no_query_per_row(divisions, django_assert_max_
     division_index()
     with django_assert_max_num_queries(0):
         assert [division_short_name(c) for c in ("441702", "441702001", "441702001001")] == ["江城区", "南恩街道", "北门社区"]
+
+
+def test_the_audit_log_filters_by_a_division_name(auditor):
+    from yanglao.core.audit import record
+
+    record("update", object_type="core.organisation", object_id=1, division_code="441702001001", object_repr="南恩的机构")
+    record("update", object_type="core.organisation", object_id=2, division_code="441721100001", object_repr="阳西的机构")
+    page = page_client(auditor).get("/audit/", {"division_text": "南恩街道"}).content.decode()
+    assert "南恩的机构" in page and "阳西的机构" not in page
+    page = page_client(auditor).get("/audit/", {"division_text": "北门大道"}).content.decode()
+    assert 'data-testid="error-division"' in page

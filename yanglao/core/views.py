@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors
 from .clientip import client_ip
 from .errors import AuthenticationFailed, DomainError, ValidationFailed
-from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm
+from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm, bind_pickers
 from .models import Division, User
 from .scope import get_scoped_or_404
 from .services import (
@@ -178,7 +178,7 @@ AUDIT_PAGE = 50
 
 @capability_required("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
+    form = bind_pickers(AuditFilterForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.audit_entries(user=request.user, filters=filters).order_by("-id")
     before = request.GET.get("before")
