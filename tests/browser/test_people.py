@@ -44,10 +44,11 @@ def test_import_a_messy_spreadsheet_and_read_the_errors(live_server, page, shot,
     out = io.StringIO()
     csv.writer(out).writerows([
         ["江城区老年人花名册（2026年11月）"],
-        ["姓名", "身份证号码", "居住社区代码", "居住状况", "联系电话"],
-        ["冯 秀 珍", good, "441702001001", "独居", "１３８００００５６７８"],
-        ["吴阿伯", bad, "441702001001", "空巢", ""],
-        ["郑阿婆", "4.41702E+17", "441702001001", "空巢", ""],
+        ["姓名", "身份证号码", "所属镇街", "所属村居", "居住状况", "联系电话"],  # communities by name, no code column
+        ["冯 秀 珍", good, "南恩街道", "北门社区", "独居", "１３８００００５６７８"],
+        ["吴阿伯", bad, "南恩街道", "北门社区", "空巢", ""],
+        ["郑阿婆", "4.41702E+17", "", "白沙", "空巢", ""],
+        ["合计", "共 3 人"],
     ])
     path = tmp_path / "花名册.csv"
     path.write_bytes(out.getvalue().encode("gb18030"))
@@ -61,4 +62,5 @@ def test_import_a_messy_spreadsheet_and_read_the_errors(live_server, page, shot,
     assert "共 3 条，成功 1 条" in summary and "错误 2 条" in summary
     errors = page.inner_text("[data-testid=import-errors]")
     assert "第 4 行" in errors and "校验位" in errors and "第 5 行" in errors
+    assert "找到多个同名村居：白沙街道白沙社区、白沙街道白沙村" in errors
     shot("13-import-result")
