@@ -69,3 +69,13 @@ def test_figures_page_and_export(population, jiangcheng):
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, object_type="people.person",
                                      extra__masked=True, extra__count=2).exists()
 
+
+
+def test_the_level_list_filters_by_a_township_name(population, jiangcheng):
+    client = page_client(jiangcheng)
+    page = client.get("/assessments/figures/", {"division_text": "南恩街道"})
+    assert page.status_code == 200 and 'data-picker="division"' in page.content.decode()
+    assert "placeholder=\"441702001\"" not in page.content.decode()
+    page = client.get("/assessments/figures/", {"division_text": "阳西县"}).content.decode()
+    assert 'data-testid="error-division"' in page and "不在您的管辖范围" in page
+    assert client.get("/assessments/figures/export.xlsx", {"division": "441702001"}).status_code == 200

@@ -28,6 +28,10 @@ class SearchForm(forms.Form):
     division = DivisionField(label=_("区划"), required=False)
 
 
+class LevelFilterForm(forms.Form):
+    division = DivisionField(label=_("区划"), required=False)
+
+
 class RequestForm(forms.Form):
     person = PersonField(label=_("老年人"))
     reason = forms.ChoiceField(label=_("评估原因"), choices=Reason.choices)

@@ -29,7 +29,7 @@ from yanglao.people.selectors import people_for
 
 from . import exporting, importing, report, selectors, services
 from .choices import RECORDABLE_STATES, Reason, RequestedVia, Status
-from .forms import ImportForm, RequestForm, ScheduleForm, SearchForm, record_data
+from .forms import ImportForm, LevelFilterForm, RequestForm, ScheduleForm, SearchForm, record_data
 from .models import Assessment
 from .scale import INDICATORS, ITEM_CODES, LEVELS, RISK_EVENTS
 from .scoring import ScoringError, score
@@ -324,12 +324,13 @@ def figures(request: HttpRequest) -> HttpResponse:
     chart = {"categories": [t["name"] for t in table],
              "series": [{"name": f"{lv.level}级 {lv.name_zh}", "data": [t["levels"][lv.level] for t in table]}
                         for lv in LEVELS] + [{"name": "未评估", "data": [t["unassessed"] for t in table]}]}
-    division = request.GET.get("division", "").strip()
+    filter_form = bind_pickers(LevelFilterForm(request.GET or None), request.user)
+    division = filter_form.cleaned_data["division"] if filter_form.is_valid() else ""
     people = _page(request, selectors.people_at_level(request.user, today, min_level=2, division=division))
     _audit_page(request, Person, people, ["care_level"])
     return render(request, "assessments/figures.html", {
         "table": table, "chart": json.dumps(chart, ensure_ascii=False), "chart_data": chart, "by": by,
-        "levels": LEVELS, "people": people, "today": today, "division": division,
+        "levels": LEVELS, "people": people, "today": today, "division": division, "filter_form": filter_form,
         "query": _query_without_page(request),
     })
 
@@ -337,7 +338,8 @@ def figures(request: HttpRequest) -> HttpResponse:
 @capability_required("assessments.export")
 def figures_export(request: HttpRequest) -> Any:
     today = timezone.localdate()
-    division = request.GET.get("division", "").strip()
+    filter_form = bind_pickers(LevelFilterForm(request.GET or None), request.user)
+    division = filter_form.cleaned_data["division"] if filter_form.is_valid() else ""
     qs = selectors.people_at_level(request.user, today, min_level=2, division=division)
     return exporting.export_people_at_level(by=request.user, qs=qs, on=today, division=division)
 
