@@ -29,7 +29,10 @@ def test_the_city_administrator_creates_and_disables_an_account(live_server, pag
     page.fill("#id_username", "nanen2")
     page.fill("#id_real_name", "梁小红")
     page.select_option("#id_role", Role.TOWNSHIP_STAFF)
-    page.select_option("#id_division", "441702001")
+    page.fill("#id_division", "南恩")
+    option = page.locator(".picker-results li", has_text="南恩街道").first
+    option.wait_for()
+    option.click()
     page.fill("#id_password", "Temp-Passw0rd!9")
     shot("accounts-02-form")
     page.click("[data-testid=account-save]")

@@ -232,11 +232,17 @@ def can_edit(user: User, item_division_code: str) -> bool:
 
 
 def items_for(user: User, key: str) -> list[DictionaryItem]:
+    """The values `user` sees on the dictionary's page (built-in values the table lacks shown as declared)."""
     prefix = user.scope_prefix
     if not user.can("dictionaries.manage") or prefix is None:
         return []
-    return [i for i in DictionaryItem.objects.filter(dictionary=key).order_by("sort_order", "code")
-            if Entry(i.code, i.label, i.label_en, i.sort_order, i.active, i.built_in, i.division_code).visible_to(prefix)]
+    items = [i for i in DictionaryItem.objects.filter(dictionary=key).order_by("sort_order", "code")
+             if Entry(i.code, i.label, i.label_en, i.sort_order, i.active, i.built_in, i.division_code).visible_to(prefix)]
+    have = {i.code for i in items}
+    spec = DICTIONARIES.get(key)
+    missing = [DictionaryItem(dictionary=key, code=code, label=label, label_en=label_en, sort_order=n * 10, built_in=True)
+               for n, (code, label, label_en) in enumerate(spec.builtin if spec else (), start=1) if code not in have]
+    return sorted([*items, *missing], key=lambda i: (i.sort_order, i.code)) if missing else items
 
 
 def item_get(user: User, pk: int) -> DictionaryItem:
