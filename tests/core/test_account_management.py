@@ -188,3 +188,18 @@ def test_a_disabled_account_cannot_sign_in(jiangcheng):
     accounts.account_set_active(by=jiangcheng, user=worker, active=False)
     response = Client().post("/login/", {"username": "cw", "password": PASSWORD})
     assert "账户已停用" in response.content.decode()
+
+
+def test_a_temporary_password_opens_no_api_token_until_it_is_changed(jiangcheng):
+    worker = make_user(Role.COMMUNITY_WORKER, "441702001001", username="cw")
+    accounts.account_reset_password(by=jiangcheng, user=worker, password=NEW_PASSWORD)
+    refused = Client().post("/api/v1/auth/token", {"username": "cw", "password": NEW_PASSWORD},
+                            content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "password_change_required"
+    from yanglao.core.services import password_change
+
+    worker.refresh_from_db()
+    password_change(user=worker, old_password=NEW_PASSWORD, new_password="Chosen-Passw0rd!7")
+    granted = Client().post("/api/v1/auth/token", {"username": "cw", "password": "Chosen-Passw0rd!7"},
+                            content_type="application/json")
+    assert granted.status_code == 200, granted.content

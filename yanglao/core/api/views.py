@@ -58,6 +58,8 @@ class TokenView(APIView):
             if not form.validated_data.get("otp"):
                 raise ValidationFailed("需要两步验证动态码", details={"otp": "请填写验证器上的 6 位动态码"})
             totp_verify(user=user, code=form.validated_data["otp"], client=client)
+        if user.must_change_password:  # a temporary password set by an administrator opens no API access
+            raise Forbidden("请先在网页端修改管理员设置的临时密码，再申请接口令牌", code="password_change_required")
         auth_login_succeeded(user=user, client=client)
         key, token = token_create(user=user, client=client)
         return Response({"token": key, "expires_at": token.expires_at})
