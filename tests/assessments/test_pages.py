@@ -120,7 +120,7 @@ def test_submitting_an_incomplete_form_shows_the_missing_items(workflow, person,
     response = page_client(assessor1).post(f"/assessments/{a.pk}/record/", form_post({"B1.1": 3}, action="submit"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "评估数据有误" in page and "B4.5：缺少此项评分" in page
+    assert "评估数据有误" in page and "B4.5 社会交往能力：缺少此项评分" in page  # items named, not only coded
     a.refresh_from_db()
     assert a.status == Status.SCHEDULED
 

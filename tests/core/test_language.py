@@ -79,3 +79,19 @@ def test_assessment_errors_name_fields_by_their_chinese_labels():
 
     got = labelled_errors({"diagnoses": "无效的 ICD-10 编码：X", "B1.3": "缺少此项评分", "risk_events_30d": "未知"})
     assert set(got) == {"疾病诊断（ICD-10）", "B1.3 洗澡", "近30天照护风险事件"}
+
+
+def test_django_and_drf_default_messages_are_chinese_for_an_english_browser(jiangcheng):
+    import json
+
+    from yanglao.core.testing import api_client
+
+    client = page_client(jiangcheng)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    got = client.post("/institutions/new/", {"name": "测试", "ownership": "public", "capacity": "abc"})
+    errors = got.context["form"].errors
+    assert "capacity" in errors and all(_is_chinese(m) for m in errors["capacity"]), errors["capacity"]
+    api = api_client(jiangcheng)
+    body = api.post("/api/v1/institutions/", data=json.dumps({"name": "测试"}), content_type="application/json",
+                    HTTP_ACCEPT_LANGUAGE="en-US").json()
+    assert all(_is_chinese(str(m)) for m in body["error"]["details"].values()), body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
+from yanglao.core.pagination import offset_page
 from yanglao.core.params import id_param
 from yanglao.core.pickers import bind_pickers
 from yanglao.core.scope import get_scoped_or_404, restrict
@@ -54,12 +57,15 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     if inst_id:
         selected = next((h for h in homes if h.pk == inst_id), None)
     selected = selected or (homes[0] if homes else None)
-    rows, vacant = [], []
+    rows: Any = []
+    vacant: list[Any] = []
     if selected is not None:
         visible = set(restrict(Application.objects.filter(institution=selected), request.user).values_list("pk", flat=True))
         for position, app in enumerate(services.queue(selected), start=1):
-            pending = app.offers.filter(status=OfferStatus.PENDING).select_related("bed").first()
-            rows.append({"app": app, "position": position, "visible": app.pk in visible, "offer": pending})
+            rows.append({"app": app, "position": position, "visible": app.pk in visible})
+        rows = offset_page(request, rows)  # 20 a page; positions stay those of the whole queue
+        for row in rows:
+            row["offer"] = row["app"].offers.filter(status=OfferStatus.PENDING).select_related("bed").first()
         vacant = list(Bed.objects.filter(institution=selected, status=BedStatus.VACANT))
         if rows:  # the queue shows applicants' care levels (health data)
             from yanglao.core.audit import audit_sensitive_view

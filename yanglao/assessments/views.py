@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
+from yanglao.core.pagination import offset_page
 from yanglao.core.pickers import bind_pickers
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
@@ -45,7 +45,7 @@ def _assessment(request: HttpRequest, pk: int) -> Assessment:
 
 
 def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return offset_page(request, qs)
 
 
 def _audit_page(request: HttpRequest, model: Any, page: Any, fields: list[str]) -> None:

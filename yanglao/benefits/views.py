@@ -21,6 +21,7 @@ from yanglao.core.cells import sheet_row
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import XLSX_CONTENT_TYPE
+from yanglao.core.pagination import offset_page
 from yanglao.core.params import id_param
 from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.scope import get_scoped_or_404
@@ -127,7 +128,7 @@ def _form_errors(form: forms.Form, exc: DomainError) -> None:
 @capability_required("benefits.view")
 def home(request: HttpRequest) -> HttpResponse:
     programmes = selectors.programmes_for(request.user)
-    runs = selectors.runs_for(request.user)[:20]
+    runs = offset_page(request, selectors.runs_for(request.user))
     return render(request, "benefits/home.html", {"programmes": programmes, "runs": runs,
                                                   "can_configure": request.user.can("benefits.configure")})
 
@@ -207,13 +208,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = selectors.lines_for(request.user).filter(run=run)
     show = request.GET.get("show", "new")
     if show == "stopped":
-        listed: Any = selectors.stopped_for(request.user, run).order_by("division_code", "person_id")[:100]
+        listed: Any = offset_page(request, selectors.stopped_for(request.user, run).order_by("division_code",
+                                                                                            "person_id"))
     else:
         reason = {"new": ["new"], "changed": ["changed"], "other": ["back_pay", "carried_failed", "adjustment"],
                   "all": None}.get(show, ["new"])
         qs = lines if reason is None else lines.filter(reason__in=reason)
-        listed = qs.order_by("division_code", "person_id", "month")[:100]
-    listed = list(listed)
+        listed = offset_page(request, qs.order_by("division_code", "person_id", "month"))
     audit_sensitive_list(RunChange if show == "stopped" else Entitlement, ids=[row.pk for row in listed],
                          fields=["person", "amount"], division_code=request.user.scope_prefix or "")
     u = request.user
@@ -385,7 +386,7 @@ def enrolments(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已提交申请，须由另一名工作人员审核"))
                 return redirect("benefits:enrolments")
-    rows = selectors.enrolments_for(request.user).order_by("-created_at")[:100]
+    rows = offset_page(request, selectors.enrolments_for(request.user).order_by("-created_at"))
     return render(request, "benefits/enrolments.html", {"form": form, "rows": rows})
 
 
@@ -421,7 +422,7 @@ def suspensions(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已登记停发，以后各月的发放均不再包含该人员，直至恢复"))
                 return redirect("benefits:suspensions")
-    rows = selectors.suspensions_for(request.user).order_by("-from_month", "-id")[:100]
+    rows = offset_page(request, selectors.suspensions_for(request.user).order_by("-from_month", "-id"))
     return render(request, "benefits/suspensions.html", {"form": form, "rows": rows})
 
 

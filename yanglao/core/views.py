@@ -22,6 +22,7 @@ from .clientip import client_ip
 from .errors import AuthenticationFailed, DomainError, ValidationFailed
 from .forms import AuditFilterForm, LoginForm, OtpForm, PasswordChangeForm, bind_pickers
 from .models import Division, User
+from .pagination import keyset_page, offset_page
 from .scope import get_scoped_or_404
 from .services import (
     ClientInfo,
@@ -180,25 +181,16 @@ AUDIT_PAGE = 50
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = bind_pickers(AuditFilterForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.audit_entries(user=request.user, filters=filters).order_by("-id")
-    before = request.GET.get("before")
-    if before and before.isdigit():
-        qs = qs.filter(id__lt=int(before))
-    page = list(qs[: AUDIT_PAGE + 1])
-    has_more = len(page) > AUDIT_PAGE
-    page = page[:AUDIT_PAGE]
-    query = request.GET.copy()
-    query.pop("before", None)
-    next_url = None
-    if has_more:
-        query["before"] = str(page[-1].id)
-        next_url = "?" + query.urlencode()
-    return render(request, "core/audit_log.html", {"form": form, "entries": page, "next_url": next_url})
+    qs = selectors.audit_entries(user=request.user, filters=filters)
+    # The log grows without end: keyset pages ("before" the last id seen) with a fast total.
+    page = keyset_page(request, qs, per_page=AUDIT_PAGE, param="before", key="id")
+    return render(request, "core/audit_log.html", {"form": form, "entries": page, "page": page,
+                                                   "next_url": page.next_url})
 
 
 @capability_required("audit.view")
 def login_log(request: HttpRequest) -> HttpResponse:
-    events = selectors.login_events(user=request.user)[:200]
+    events = offset_page(request, selectors.login_events(user=request.user))
     return render(request, "core/login_log.html", {"events": events})
 
 

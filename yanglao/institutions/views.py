@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from yanglao.core import validators
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
+from yanglao.core.pagination import offset_page
 from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.roles import ORGANISATION_ROLES
 from yanglao.core.scope import get_scoped_or_404, restrict
@@ -98,7 +99,8 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     ownership = request.GET.get("ownership", "")
     if ownership:
         qs = qs.filter(ownership=ownership)
-    institutions = list(qs.prefetch_related("beds")[:500])
+    page = offset_page(request, qs.order_by("division_code", "name", "pk").prefetch_related("beds"))
+    institutions = page.rows
     stars = selectors.latest_star_levels([i.pk for i in institutions])
     rows = []
     for inst in institutions:
@@ -109,7 +111,7 @@ def institution_list(request: HttpRequest) -> HttpResponse:
         rows.append({"inst": inst, "beds": total, "nursing": nursing, "occupied": occupied,
                      "nursing_pct": round(100 * nursing / total) if total else None,
                      "occupancy_pct": round(100 * occupied / total) if total else None, "star": stars.get(inst.pk, 0)})
-    return render(request, "institutions/list.html", {"rows": rows, "q": q, "ownership": ownership,
+    return render(request, "institutions/list.html", {"rows": rows, "page": page, "q": q, "ownership": ownership,
                                                       "ownerships": Ownership.choices})
 
 
@@ -137,8 +139,10 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     grid: OrderedDict[str, OrderedDict[str, list[Any]]] = OrderedDict()
     for bed in beds:
         grid.setdefault(f"{bed.building} · {bed.floor}层", OrderedDict()).setdefault(bed.room, []).append(bed)
-    residents = list(Residency.objects.filter(institution=inst, discharged_on__isnull=True)
-                     .select_related("person", "bed").order_by("bed__building", "bed__room"))
+    # A home with 112 residents pages them (20 a page) instead of one endless table.
+    residents = offset_page(request, Residency.objects.filter(institution=inst, discharged_on__isnull=True)
+                            .select_related("person", "bed").order_by("bed__building", "bed__room", "bed__number", "pk"),
+                            param="residents_page")
     levels = {}
     try:
         from yanglao.assessments.selectors import care_levels_for
@@ -357,30 +361,30 @@ def subsidy_compute(request: HttpRequest) -> HttpResponse:
     return redirect("institutions:subsidies")
 
 
+def _operating_facts(run: OperatingRun) -> list[tuple[Any, Any]]:
+    return [(_("补贴月份"), f"{run.month:%Y年%m月}"), (_("区划"), run.division_code),
+            (_("补贴人数"), run.residents), (_("补贴总额"), f"{run.total:,.2f} 元"),
+            (_("经办人"), run.prepared_by.display_name if run.prepared_by_id else "—")]
+
+
 @capability_required("institutions.subsidy_approve")
 def subsidy_approve(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_scoped_or_404(OperatingRun.objects.select_related("prepared_by"), request.user, pk=pk)
     return confirm_action(request, ConfirmAction(
-        obj=run, title=str(_("审批运营补贴")), button=str(_("审批通过")),
-        facts=[(_("补贴月份"), f"{run.month:%Y年%m月}"), (_("区划"), run.division_code),
-               (_("补贴人数"), run.residents), (_("补贴总额"), f"{run.total:,.2f} 元"),
-               (_("经办人"), run.prepared_by.display_name if run.prepared_by_id else "—")],
+        obj=run, title=str(_("审批运营补贴")), button=str(_("审批通过")), facts=_operating_facts(run),
         summary=str(_("审批后按本次核算金额拨付运营补贴，每位入住老年人每月只补贴一次。")),
         perform=lambda comment, data: services.operating_approve(by=request.user, run=run),
         success=str(_("已审批")), redirect_to=reverse("institutions:subsidies")))
 
 
 @capability_required("institutions.subsidy_prepare")
-@require_POST
 def subsidy_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_scoped_or_404(OperatingRun.objects.all(), request.user, pk=pk)
-    try:
-        services.operating_discard(by=request.user, run=run)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已作废"))
-    return redirect("institutions:subsidies")
+    run = get_scoped_or_404(OperatingRun.objects.select_related("prepared_by"), request.user, pk=pk)
+    return confirm_action(request, ConfirmAction(
+        obj=run, title=str(_("作废运营补贴核算")), button=str(_("作废")), danger=True, facts=_operating_facts(run),
+        summary=str(_("作废后本次核算不再审批拨付，本月可重新核算。")),
+        perform=lambda comment, data: services.operating_discard(by=request.user, run=run),
+        success=str(_("已作废")), redirect_to=reverse("institutions:subsidies")))
 
 
 @capability_required("institutions.subsidy_prepare")

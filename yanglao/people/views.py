@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.dictionary_forms import DictionaryDatalistInput, dictionary_field_choices
-from yanglao.core.errors import DomainError
+from yanglao.core.errors import Conflict, DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
@@ -148,14 +148,20 @@ def _history(person: Person) -> list[AuditEntry]:
     q = (Q(object_type="people.person", object_id__in=[str(i) for i in person_ids])
          | Q(object_type="people.personcategory", object_id__in=[str(i) for i in category_ids])
          | Q(object_type="people.contact", object_id__in=[str(i) for i in contact_ids]))
-    return list(AuditEntry.objects.filter(q).order_by("-at", "-id")[:100])
+    lines = AuditEntry.objects.filter(q)
+    views = lines.filter(action__in=VIEW_ACTIONS)
+    shown = lines if include_views else lines.exclude(action__in=VIEW_ACTIONS)
+    return list(shown.order_by("-at", "-id")[:100]), views.count()
 
 
 @capability_required("people.reveal")
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_scoped_or_404(Person.objects.all(), request.user, pk=pk)
-    revealed = services.person_reveal(by=request.user, person=person, reason=request.POST.get("reason", ""))
+    try:
+        revealed = services.person_reveal(by=request.user, person=person, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        return render(request, "people/_reveal_form.html", {"person": person, "error": exc.message})
     return render(request, "people/_revealed.html", {"revealed": revealed})
 
 
