@@ -225,3 +225,9 @@ def test_console_forms_refuse_text_longer_than_the_column_with_a_form_error(city
     assert response.status_code == 200
     person.refresh_from_db()
     assert person.address == "北门路1号" and person.consent_by == ""
+
+
+@pytest.mark.parametrize("url", ["/api/v1/assessments/care-level.json", "/api/v1/institutions/1/beds.json",
+                                 "/api/v1/benefits/runs/1/lines.json", "/api/v1/people.json"])
+def test_a_format_suffix_is_no_route_rather_than_a_server_error(city_admin, url):
+    assert_error_shape(api_client(city_admin).get(url), status=404)

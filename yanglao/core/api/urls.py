@@ -9,7 +9,11 @@ from . import views
 
 class NumericLookupRouter(DefaultRouter):
     """Every record in the API is found by a number (an id, or a division code): a path whose lookup is
-    not digits matches no route and answers 404 (instead of a redirect to the slashed form or a query)."""
+    not digits matches no route and answers 404 (instead of a redirect to the slashed form or a query).
+    No `.json` format-suffix routes: the API speaks JSON only, and a suffix reached actions that take no
+    `format` argument (a 500)."""
+
+    include_format_suffixes = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
