@@ -39,9 +39,10 @@ def test_the_city_administrator_creates_and_disables_an_account(live_server, pag
     page.wait_for_selector("[data-testid=account-nanen2]")
     assert User.objects.get(username="nanen2").must_change_password
     page.click("[data-testid=account-beimen1] >> text=停用")
-    page.wait_for_selector("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=confirm-submit]")
     shot("accounts-03-confirm-disable")
-    page.click("[data-testid=confirm]")
+    page.fill("[data-testid=confirm-comment]", "调离岗位")
+    page.click("[data-testid=confirm-submit]")
     page.wait_for_selector("[data-testid=account-beimen1] >> text=已停用")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
@@ -19,7 +20,7 @@ from .models import DictionaryItem, Division, User
 from .pagination import offset_page
 from .pickers import DivisionField, bind_pickers
 from .roles import DIVISION_ROLES, ORGANISATION_ROLES, Role
-from .views import capability_required
+from .views import ConfirmAction, capability_required, confirm_action
 
 PAGE_SIZE = 20
 
@@ -151,34 +152,33 @@ ACCOUNT_ACTIONS: dict[str, tuple[Any, Any]] = {
 @capability_required("accounts.manage")
 @require_http_methods(["GET", "POST"])
 def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Confirm (GET), then act (POST): disable, enable, reset password, reset two-factor, unlock."""
+    """Disable, enable, reset the password, reset two-factor, unlock: the console's one confirmation shape
+    (core.views.confirm_action: GET asks, POST calls the service and keeps the comment in the audit log)."""
     if action not in ACCOUNT_ACTIONS:
         raise Http404
     by = request.user
     target = _managed_or_404(by, pk)
     title, explanation = ACCOUNT_ACTIONS[action]
     form = ResetPasswordForm(request.POST or None) if action == "reset_password" else None
-    error = None
-    if request.method == "POST" and (form is None or form.is_valid()):
-        try:
-            if action in ("disable", "enable"):
-                accounts.account_set_active(by=by, user=target, active=action == "enable")
-            elif action == "reset_password" and form is not None:
-                accounts.account_reset_password(by=by, user=target, password=form.cleaned_data["password"])
-            elif action == "reset_2fa":
-                accounts.account_reset_two_factor(by=by, user=target)
-            else:
-                accounts.account_unlock_managed(by=by, user=target)
-        except ValidationFailed as exc:
-            if form is not None and isinstance(exc.details, dict) and "password" in exc.details:
-                form.add_error("password", exc.details["password"])
-            else:
-                error = exc.message
+
+    def perform(comment: str, data: dict[str, Any]) -> None:
+        if action in ("disable", "enable"):
+            accounts.account_set_active(by=by, user=target, active=action == "enable")
+        elif action == "reset_password":
+            accounts.account_reset_password(by=by, user=target, password=data["password"])
+        elif action == "reset_2fa":
+            accounts.account_reset_two_factor(by=by, user=target)
         else:
-            messages.success(request, _("%(action)s：%(name)s，已完成。") % {"action": title, "name": target.username})
-            return redirect("core:accounts")
-    return render(request, "core/accounts/confirm.html", {"target": target, "action": action, "title": title,
-                                                          "explanation": explanation, "form": form, "error": error})
+            accounts.account_unlock_managed(by=by, user=target)
+
+    return confirm_action(request, ConfirmAction(
+        obj=target, title=f"{title}：{target.username}", summary=str(explanation), perform=perform,
+        success=_("%(action)s：%(name)s，已完成。") % {"action": title, "name": target.username},
+        redirect_to=reverse("core:accounts"), form=form, danger=action == "disable", button=str(title),
+        facts=[(_("姓名"), target.real_name or "—"), (_("角色"), target.get_role_display()),
+               (_("所属区划/组织"), target.jurisdiction_label)],
+        division_code=target.division_id or "",
+    ))
 
 
 # --- 字典管理 ----------------------------------------------------------------------------------
