@@ -231,3 +231,10 @@ def test_console_forms_refuse_text_longer_than_the_column_with_a_form_error(city
                                  "/api/v1/benefits/runs/1/lines.json", "/api/v1/people.json"])
 def test_a_format_suffix_is_no_route_rather_than_a_server_error(city_admin, url):
     assert_error_shape(api_client(city_admin).get(url), status=404)
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "abc", "9" * 30])
+def test_a_request_page_with_a_person_that_is_not_an_id_says_so_instead_of_failing(jiangcheng, value):
+    response = page_client(jiangcheng).get(f"/assessments/new/?person={value}")
+    assert response.status_code == 200
+    assert "不存在或不在您的管辖范围内" in response.content.decode()

@@ -20,6 +20,7 @@ from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
 from yanglao.core.pagination import offset_page
+from yanglao.core.params import BadParameter, id_param
 from yanglao.core.pickers import bind_pickers
 from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
@@ -74,7 +75,11 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
     """Request an assessment for a person chosen by search (or arriving from their record with ?person=):
     an unknown or out-of-scope person keeps the page and says so, never a 404."""
     person_id = request.GET.get("person") or ""
-    person = people_for(request.user).filter(pk=int(person_id)).first() if person_id.isdigit() else None
+    try:
+        pk = id_param(request.GET, "person")
+    except BadParameter:  # not an id ("²", letters, 30 digits): the same as an unknown person
+        pk = None
+    person = people_for(request.user).filter(pk=pk).first() if pk else None
     error = _("所选老年人不存在或不在您的管辖范围内，请重新搜索选择") if person_id and person is None else None
     has_result = bool(person) and selectors.results_history(person).filter(scale="gbt42195").exists()
     initial = {"reason": Reason.ON_REQUEST if has_result else Reason.FIRST,
