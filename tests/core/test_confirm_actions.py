@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from other conftests are parameters here
 """Consequential actions ask for confirmation and keep a comment with the record (issue 19 item 14):
 one action-view shape (core.views.confirm_action) — GET shows what will happen and the record's key
 figures and changes nothing; POST calls the service, keeps the comment in the action's audit line and
@@ -173,3 +174,25 @@ def test_approving_an_operating_subsidy_is_confirmed_with_its_total(home, rate, 
     assert client.post(f"/institutions/subsidies/{run.pk}/approve/", {"comment": "已核对名单"}).status_code == 302
     run.refresh_from_db()
     assert run.status == "approved" and comment_line(run).extra["comment"] == "已核对名单"
+
+
+def test_an_enrolment_is_decided_on_a_confirmation_page_and_refusing_needs_a_reason(city_admin, jiangcheng, older):
+    from yanglao.benefits import services as benefits
+
+    p = benefits.programme_create(by=city_admin, code="huli", name="护理补贴", kind="subsidy",
+                                  legal_basis="阳民〔2025〕3号", band_basis="flat", enrolment_mode="application")
+    first = benefits.enrolment_apply(by=jiangcheng, person=older("19500101"), programme=p, from_month=MAY)
+    second = benefits.enrolment_apply(by=jiangcheng, person=older("19510101"), programme=p, from_month=MAY)
+    client = page_client(city_admin)
+    html = client.get(f"/benefits/enrolments/{first.pk}/decide/?approve=1").content.decode()
+    assert "护理补贴" in html and "2026年05月" in html and 'data-testid="confirm-page"' in html
+    first.refresh_from_db()
+    assert first.status == "applied"
+    assert client.post(f"/benefits/enrolments/{first.pk}/decide/?approve=1", {"comment": "材料齐全"}).status_code == 302
+    first.refresh_from_db()
+    assert first.status == "approved" and comment_line(first).extra["comment"] == "材料齐全"
+    refused = client.post(f"/benefits/enrolments/{second.pk}/decide/?approve=0", {"comment": ""})
+    assert refused.status_code == 400 and "不予通过的原因" in refused.content.decode()
+    assert client.post(f"/benefits/enrolments/{second.pk}/decide/?approve=0", {"comment": "户籍不在本市"}).status_code == 302
+    second.refresh_from_db()
+    assert second.status != "approved" and comment_line(second).extra["comment"] == "户籍不在本市"

@@ -391,14 +391,23 @@ def enrolments(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("benefits.enrol")
-@require_POST
 def enrolment_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    enrolment = get_scoped_or_404(Enrolment.objects.all(), request.user, pk=pk)
-    try:
-        services.enrolment_decide(by=request.user, enrolment=enrolment, approve=request.POST.get("approve") == "1")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("benefits:enrolments")
+    """The second signature on an enrolment: a confirmation page (``?approve=1`` or ``0``) with the person,
+    programme, first month and the applicant; not approving needs a reason."""
+    enrolment = get_scoped_or_404(Enrolment.objects.select_related("person", "programme", "applied_by"),
+                                  request.user, pk=pk)
+    approve = (request.POST.get("approve") or request.GET.get("approve")) == "1"
+    person = enrolment.person
+    return confirm_action(request, ConfirmAction(
+        obj=enrolment, title=str(_("审核通过享受申请") if approve else _("不予通过享受申请")), danger=not approve,
+        facts=[(_("老年人"), f"{person.name}（{person.age}岁）"), (_("项目"), enrolment.programme.name),
+               (_("享受起始月"), f"{enrolment.from_month:%Y年%m月}"), (_("申请说明"), enrolment.note or "—"),
+               (_("申请人"), enrolment.applied_by.display_name if enrolment.applied_by_id else "—")],
+        summary=str(_("通过后从起始月起纳入每月发放。") if approve else _("不予通过后该申请结束，可重新申请。")),
+        perform=lambda comment, data: services.enrolment_decide(by=request.user, enrolment=enrolment, approve=approve),
+        success=str(_("已通过") if approve else _("已不予通过")), redirect_to=reverse("benefits:enrolments"),
+        comment_required=not approve, comment_label=str(_("说明") if approve else _("不予通过的原因")),
+        button=str(_("通过") if approve else _("不予通过"))))
 
 
 @capability_required("benefits.view")
