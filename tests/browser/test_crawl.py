@@ -67,7 +67,7 @@ ENGLISH_JS = r"""
     if (shown.checkVisibility && !shown.checkVisibility({visibilityProperty: true})) continue;
     const cleaned = accounts ? text.replace(accounts, '$1 ') : text;
     const words = (cleaned.replace(strip, ' ').match(/[A-Za-z]{3,}/g) || []).filter(w => !allow.has(w));
-    if (words.length) found.push(text.trim().replace(/\s+/g, ' ').slice(0, 80));
+    if (words.length) found.push(`${text.trim().replace(/\s+/g, ' ').slice(0, 60)} [${[...new Set(words)].join(', ')}]`);
   }
   return [...new Set(found)].slice(0, 8);
 }
