@@ -164,3 +164,14 @@ def test_contact_relation_is_free_text_with_the_dictionary_as_suggestions(city_a
     form = page_client(jiangcheng).get("/people/new/").content.decode()
     assert 'list="dl-contact_relation-contact_relation"' in form
     assert '<option value="干女儿">' in form and '<option value="其他">' in form
+
+
+def test_an_account_without_a_jurisdiction_is_offered_city_wide_values_only(jiangcheng):
+    from yanglao.core.models import Organisation
+
+    dictionaries.item_create(by=jiangcheng, dictionary="living_situation", label="渔船留守", division_code="441702")
+    org = Organisation.objects.create(name="福利中心运营公司", kind="institution", division_code="441702001001")
+    operator = make_user(Role.INSTITUTION_OPERATOR, "", organisation=org, username="op1")
+    offered = dict(dictionaries.dictionary_choices("living_situation", operator))
+    assert "独居" in offered.values() and "渔船留守" not in offered.values()
+    assert "渔船留守" in dict(dictionaries.dictionary_choices("living_situation", jiangcheng)).values()

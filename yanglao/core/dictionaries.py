@@ -151,7 +151,7 @@ def _division_of(user: User | None, division_code: str | None) -> str | None:
     if division_code:
         return division_code
     if user is not None:
-        return user.scope_prefix or ""
+        return user.scope_prefix  # None for organisation accounts: city-wide values only
     return None
 
 
