@@ -293,4 +293,7 @@ def test_calling_the_family_is_an_audited_reveal_that_opens_the_dialler(jiangche
     stranger = make_user(Role.ASSESSOR, "441702", username="assessor3")
     assert page_client(stranger).post(url).status_code == 404  # not their assignment: not found
     assert page_client(jiangcheng).post(url).status_code == 403  # county staff do not record
+    Assessment.objects.filter(pk=a.pk).update(status="submitted")
+    response = page_client(a1).post(url)  # submitted: the visit is over, no more reveals through it
+    assert response.status_code == 302 and response["Location"] == "/"
     assert AuditEntry.objects.filter(action=AuditAction.REVEAL).count() == 1

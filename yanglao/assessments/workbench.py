@@ -141,6 +141,8 @@ def contact_phone_for_call(*, by: Any, assessment: Assessment, contact_id: int, 
     """The full phone of the person's contact, for the assigned assessor to call: a reveal, audited with its reason."""
     if not by.can("assessments.record") or by.pk not in assessment.assessor_ids():
         raise Forbidden("只有派单的评估员可以联系家属")
+    if assessment.status not in RECORDABLE_STATES:  # the visit is no longer in the assessor's hands
+        raise Forbidden("该评估已不在上门评估阶段，不能再通过它联系家属")
     contact = Contact.objects.filter(pk=contact_id, person_id=assessment.person_id).first()
     if contact is None or not contact.phone_enc:
         raise NotFound("没有可拨打的联系人电话")
