@@ -249,3 +249,12 @@ def test_a_batch_that_meets_an_already_registered_hash_falls_back_to_the_staged_
     assert importing._copy_batch(job, [staged, staged]) is None
     assert not Person.objects.exists()
     assert importing._copy_batch(job, [staged]) == (1, 0)
+
+
+def test_the_example_row_is_recognised_by_its_id_cell_alone():
+    from yanglao.people.importing import EXAMPLES
+    from yanglao.people.roster import is_template_example
+
+    assert is_template_example({"name": "王五", "id_number": EXAMPLES["id_number"]}, EXAMPLES)
+    assert is_template_example({"name": "张三", "id_number": "44170219500101123X（请设置为文本格式）"}, EXAMPLES)
+    assert not is_template_example({"name": "张三", "id_number": make_id(seq="990")}, EXAMPLES)

@@ -175,9 +175,12 @@ def is_template_example(data: Mapping[str, Any], examples: Mapping[str, str], *,
     """The template's example row left in the file: its ID cell exactly as the template wrote it
     ("44170219500101123X（请设置为文本格式）", never a real number), or the example name with three more
     cells exactly as the template wrote them."""
-    if examples.get(key) and clean_text(data.get(key, "")) == examples[key]:
-        return True
-    if not examples.get(name) or clean_text(data.get(name, "")) != examples[name]:
+    raw_id = data.get(key, "")
+    if isinstance(raw_id, str) and ("（" in raw_id or "(" in raw_id):  # only the example's ID cell has a hint
+        if examples.get(key) and clean_text(raw_id) == clean_text(examples[key]):
+            return True
+    if not examples.get(name) or clean_text(data.get(name, "")) != clean_text(examples[name]):
         return False
-    same = sum(1 for k, example in examples.items() if k != name and example and clean_text(data.get(k, "")) == example)
+    same = sum(1 for k, example in examples.items()
+               if k != name and example and clean_text(data.get(k, "")) == clean_text(example))
     return same >= 3
