@@ -19,7 +19,8 @@ def test_county_officer_registers_a_home_with_beds_and_a_star_rating(live_server
     page.click("text=登记机构")
     page.fill("#id_name", "江城区颐年护养院")
     page.select_option("#id_ownership", "public")
-    page.fill("#id_division_code", "441702001001")
+    page.locator("#id_division_code").press_sequentially("北门", delay=30)  # picked by name, not by code
+    page.locator(".picker-results li", has_text="北门社区").first.click()
     page.fill("#id_address", "江城区北门路18号")
     page.fill("#id_capacity", "120")
     page.check("#id_is_tekun_home")

@@ -102,6 +102,7 @@ def test_another_countys_record_is_refused_on_the_field(yangxi, new_person):
     person = new_person(name="黄秀英")
     ok, form = _clean(yangxi, {"person": str(person.pk)})
     assert not ok and "不在您的管辖范围" in form.errors["person"][0]
+    assert 'name="person_text" id="id_person" value=""' in str(form["person"])  # the number is not shown back
     ok, form = _clean(yangxi, {"person": "", "person_text": "黄秀英"})
     assert not ok and "没有找到" in form.errors["person"][0]
 

@@ -68,6 +68,14 @@ class PersonPicker(PickerWidget):
             return None
         return selectors.people_for(self.user).filter(pk=int(text)).first()
 
+    @staticmethod
+    def _typed(value: Any) -> str:
+        """What the user typed, shown again; a record id that found nobody is not shown back."""
+        if value is None or isinstance(value, (Picked, int)):
+            return ""
+        text = str(value)
+        return "" if text.isdigit() and len(text) < 7 else text
+
     def label_for(self, value: str) -> str:
         person = self._person(value)
         return person_label(person) if person else ""
@@ -77,7 +85,7 @@ class PersonPicker(PickerWidget):
         person = self._person(value)
         context["widget"].update({
             "person_id": person.pk if person else "",
-            "text": person_label(person) if person else ("" if value is None else str(value)),
+            "text": person_label(person) if person else self._typed(value),
             "candidates": self.candidates,
             "url": reverse("people:pick"),
         })
