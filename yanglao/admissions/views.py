@@ -59,10 +59,16 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     selected = selected or (homes[0] if homes else None)
     rows: Any = []
     vacant: list[Any] = []
+    others = 0
     if selected is not None:
+        # Each viewer sees their own jurisdiction's applicants with their positions; everyone else in
+        # the queue is only counted (no name, priority group or care level: 特困 and 优抚 are sensitive).
         visible = set(restrict(Application.objects.filter(institution=selected), request.user).values_list("pk", flat=True))
         for position, app in enumerate(services.queue(selected), start=1):
-            rows.append({"app": app, "position": position, "visible": app.pk in visible})
+            if app.pk not in visible:
+                others += 1
+                continue
+            rows.append({"app": app, "position": position, "visible": True})
         rows = offset_page(request, rows)  # 20 a page; positions stay those of the whole queue
         for row in rows:
             row["offer"] = row["app"].offers.filter(status=OfferStatus.PENDING).select_related("bed").first()
@@ -72,7 +78,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 
             audit_sensitive_view(selected, fields=["applications.care_level"], division_code=selected.division_code)
     return render(request, "admissions/queue.html", {
-        "homes": homes, "selected": selected, "rows": rows, "vacant": vacant,
+        "homes": homes, "selected": selected, "rows": rows, "vacant": vacant, "others": others,
         "rules": PriorityRule.objects.all(), "can_offer": request.user.can("admissions.offer"),
     })
 

@@ -3,7 +3,7 @@ lines, reconcile), payment lines, enrolments, suspensions and bank accounts (mas
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.audited import AuditedViewsMixin
 from yanglao.core.api.lengths import lengths_from
 from yanglao.core.errors import Forbidden, ValidationFailed
 from yanglao.core.params import MAX_YEAR, MIN_YEAR, id_param, month_param
@@ -302,8 +303,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
         return Response(RunSerializer(run).data)
 
 
-class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class LineViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Payment lines in the caller's jurisdiction; filter with ?person=, ?run=, ?programme=, ?month=YYYY-MM."""
+
+    audit_list_fields: ClassVar[list[str]] = ["person", "amount", "month"]
 
     queryset = Entitlement.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = LineSerializer
@@ -380,8 +383,10 @@ class SuspensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base)
         return Response(SuspensionSerializer(s).data)
 
 
-class BankAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
+class BankAccountViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """Account numbers are masked; POST …/reveal/ shows one in full and is recorded in the audit log."""
+
+    audit_list_fields: ClassVar[list[str]] = ["account_no(masked)", "holder_name"]
 
     queryset = BankAccount.objects.none()  # for the schema; get_queryset scopes to the user
     serializer_class = BankAccountSerializer

@@ -413,5 +413,5 @@ def bank_account_reveal(*, by: User, account: BankAccount, reason: str = "") -> 
     if not division_in_scope(by, account.person.division_code):  # where the person lives now
         raise Forbidden("该账户不在您的管辖范围内")
     with audit_context(by):
-        audit_sensitive_view(account, fields=["account_no"], reveal=True)
+        audit_sensitive_view(account, fields=["account_no"], reveal=True, reason=reason)
     return crypto.decrypt(account.account_no_enc)

@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yanglao.core.middleware.AuditContextMiddleware",
     "yanglao.core.middleware.StaffSecurityMiddleware",
+    "yanglao.core.middleware.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "yanglao.config.urls"
@@ -171,6 +172,13 @@ LOGIN_DELAY_MAX_SECONDS = envint("YANGLAO_LOGIN_DELAY_MAX_SECONDS", 60)
 LOGIN_ADDRESS_FAILURES = envint("YANGLAO_LOGIN_ADDRESS_FAILURES", 20)
 LOGIN_ADDRESS_WINDOW_MINUTES = envint("YANGLAO_LOGIN_ADDRESS_WINDOW_MINUTES", 10)
 LOGIN_KNOWN_ADDRESS_DAYS = envint("YANGLAO_LOGIN_KNOWN_ADDRESS_DAYS", 90)
+# Searches by a full ID number, phone or bank account: per account per hour, and the daily count
+# at which the auditors are alerted (a security line in the audit log).
+IDENTIFIER_SEARCH_PER_HOUR = envint("YANGLAO_IDENTIFIER_SEARCH_PER_HOUR", 60)
+IDENTIFIER_SEARCH_FLAG_PER_DAY = envint("YANGLAO_IDENTIFIER_SEARCH_FLAG_PER_DAY", 100)
+# Unmasked exports (full ID numbers and phones): rows one person may take alone; above it a
+# second person with the same capability must approve the export.
+UNMASKED_EXPORT_MAX_ROWS = envint("YANGLAO_UNMASKED_EXPORT_MAX_ROWS", 500)
 REQUIRE_2FA = envbool("YANGLAO_REQUIRE_2FA", True)
 SESSION_IDLE_MINUTES = envint("YANGLAO_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60

@@ -34,10 +34,18 @@ def handler404(request, exception=None):  # type: ignore[no-untyped-def]
 
 
 def handler500(request):  # type: ignore[no-untyped-def]
-    from django.views.defaults import server_error
+    """The API answers in its error shape; a page answers in Chinese inside the layout, with a way back.
+    If the layout itself fails, a plain page says the same (Django's bare English page is never shown)."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
 
     from yanglao.core.api.errors import json_server_error
 
     if request.path.startswith("/api/"):
         return json_server_error(request)
-    return server_error(request)
+    try:
+        body = loader.render_to_string("500.html", {"request": request, "user": getattr(request, "user", None)},
+                                       request=request)
+    except Exception:  # noqa: BLE001 - the error page must not fail in turn
+        body = loader.render_to_string("500_plain.html")
+    return HttpResponseServerError(body)

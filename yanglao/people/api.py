@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -12,8 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.audited import AuditedViewsMixin
 from yanglao.core.api.lengths import lengths_from
-from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.dictionaries import dictionary_labels
 from yanglao.core.errors import Forbidden
 from yanglao.core.params import age_param, choice_param, code_param, text_param
@@ -41,7 +41,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    """ID number and phones are always masked here; see POST /people/{id}/reveal/."""
+    """ID number and phones are always masked here, and the birth date is never shown beside the
+    masked number (it is digits 7–14 of it): only the age. See POST /people/{id}/reveal/."""
 
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
@@ -53,7 +54,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "id_number", "sex", "birth_date", "age", "phone", "division_code",
+        fields = ["id", "name", "id_number", "sex", "age", "phone", "division_code",
                   "hukou_division_code", "address", "living_situation", "living_situation_name", "status",
                   "status_name", "status_date", "categories", "contacts", "consent_at", "version", "updated_at"]
 
@@ -109,6 +110,10 @@ class PersonUpdateSerializer(serializers.Serializer):
     consent_document = serializers.CharField(required=False, allow_blank=True)
 
 
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="查看事由（必填，记入审计日志），如：核实身份")
+
+
 FILTERS = [
     OpenApiParameter("division", str, description="区划代码前缀（县6位/乡镇9位/社区12位）"),
     OpenApiParameter("division_code", str, description="同 division"),
@@ -121,8 +126,9 @@ FILTERS = [
 ]
 
 
-class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PersonSerializer
+    audit_list_fields: ClassVar[list[str]] = ["id_number(masked)", "phone(masked)", "categories"]
 
     def get_queryset(self) -> Any:
         p = self.request.query_params
@@ -151,11 +157,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        person = self.get_object()
-        audit_sensitive_view(person, fields=["id_number(masked)", "phone(masked)", "categories"])
-        return Response(self.get_serializer(person).data)
-
     @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
     def create(self, request: Request) -> Response:
         form = PersonCreateSerializer(data=request.data)
@@ -171,12 +172,14 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         services.person_update(by=request.user, person=person, data=dict(form.validated_data))
         return Response(PersonSerializer(self.get_queryset().get(pk=person.pk)).data)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=RevealSerializer, responses={200: dict})
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
-        """The full ID number and phones. Recorded in the audit log."""
-        return Response(services.person_reveal(by=request.user, person=self.get_object(),
-                                               reason=str(request.data.get("reason", ""))))
+        """The full ID number, birth date and phones. Needs a reason; recorded in the audit log with it."""
+        person = self.get_object()
+        form = RevealSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return Response(services.person_reveal(by=request.user, person=person, reason=form.validated_data["reason"]))
 
 
 def register(router: Any) -> None:

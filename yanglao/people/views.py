@@ -5,27 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from yanglao.core.audit import audit_sensitive_view
+from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.dictionary_forms import DictionaryDatalistInput, dictionary_field_choices
 from yanglao.core.errors import Conflict, DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import AuditEntry, Division, DivisionLevel
-from yanglao.core.params import id_param
+from yanglao.core.pagination import keyset_page
 from yanglao.core.pickers import DivisionField, bind_pickers
 from yanglao.core.scope import get_scoped_or_404, restrict
 from yanglao.core.uploads import read_uploaded, upload_limit
 from yanglao.core.views import capability_required
 
-from . import exporting, importing, selectors, services
+from . import exporting, importing, selectors, services, unmasked
 from .choices import AgeBand, Category, ContactKind, Status
 from .models import Contact, ImportJob, Person, PersonCategory
 
@@ -107,14 +108,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
     form = bind_pickers(SearchForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_people(request.user, filters)
-    page = selectors.keyset_page(qs, after=id_param(request.GET, "after"))
-    query = request.GET.copy()
-    query.pop("after", None)
-    base = query.urlencode()
-    next_url = f"?{base}&after={page.next_after}" if page.next_after else None
+    page = keyset_page(request, qs)  # keyset pages stay fast at a million rows; the total is a fast count
+    audit_sensitive_list(Person, ids=[p.pk for p in page.rows], fields=["id_number(masked)", "phone(masked)"],
+                         division_code=request.user.scope_prefix or "")
     return render(request, "people/list.html", {
-        "form": form, "page": page, "next_url": next_url, "first_url": f"?{base}", "query": base,
-        "today": timezone.localdate(),
+        "form": form, "page": page, "next_url": page.next_url, "first_url": page.first_url, "query": page.query,
+        "today": timezone.localdate(), "can_export_unmasked": request.user.can("people.export_unmasked"),
+        "unmasked_cap": settings.UNMASKED_EXPORT_MAX_ROWS,
     })
 
 
@@ -126,10 +126,11 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk=pk,
     )
     audit_sensitive_view(person, fields=["id_number(masked)", "phone(masked)", "categories"])
-    history = _history(person)
+    show_views = request.GET.get("views") == "1"
+    history, view_count = _history(person, include_views=show_views)
     path = Division.objects.filter(code=person.division_code).first()
     return render(request, "people/detail.html", {
-        "person": person, "history": history, "division": path,
+        "person": person, "history": history, "division": path, "show_views": show_views, "view_count": view_count,
         "crumbs": path.path() if path else [], "today": timezone.localdate(),
         "current": selectors.current_categories(person),
         "category_form": CategoryForm(initial={"valid_from": timezone.localdate()}), "contact_form": ContactForm(),
@@ -137,9 +138,13 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _history(person: Person) -> list[AuditEntry]:
+VIEW_ACTIONS = ("view_sensitive", "reveal", "export")
+
+
+def _history(person: Person, *, include_views: bool = False) -> tuple[list[AuditEntry], int]:
     """The record's history: the person (and records merged into it), their categories and contacts,
-    each matched by its own type and id."""
+    each matched by its own type and id. Changes by default; views and reveals (logged on every
+    opening of the record) one click away, with their count."""
     from django.db.models import Q
 
     person_ids = [person.pk, *person.merged_from.values_list("pk", flat=True)]
@@ -278,16 +283,67 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("people.export")
 def person_export(request: HttpRequest) -> Any:
-    form = bind_pickers(SearchForm(request.GET or None), request.user)
+    """GET: a masked list. POST (with a reason): the same list with full ID numbers and phones, for
+    holders of people.export_unmasked; above the row cap it becomes a request for a second signature."""
+    unmasked_post = request.method == "POST"
+    params = request.POST if unmasked_post else request.GET
+    form = bind_pickers(SearchForm(params or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    masked = request.GET.get("masked", "1") != "0"
-    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    fmt = "csv" if params.get("format") == "csv" else "xlsx"
     try:
-        return exporting.export_people(by=request.user, qs=selectors.search_people(request.user, filters), fmt=fmt,
-                                       masked=masked, filters=filters)
+        qs = selectors.search_people(request.user, filters)
+        if not unmasked_post:
+            return exporting.export_people(by=request.user, qs=qs, fmt=fmt, masked=True, filters=filters)
+        reason = params.get("reason", "")
+        try:
+            return exporting.export_people(by=request.user, qs=qs, fmt=fmt, masked=False, filters=filters, reason=reason)
+        except Conflict as exc:
+            if exc.code != "needs_second_signature":
+                raise
+            req = unmasked.request_create(by=request.user, filters=filters, fmt=fmt, reason=reason,
+                                          row_count=exc.details["rows"])
+            messages.warning(request, _("本次 %(n)s 行超过单人导出上限，已提交导出申请 %(id)s，待另一名管理人员审批后下载")
+                             % {"n": exc.details["rows"], "id": req.pk})
+            return redirect("people:export_requests")
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("people:list")
+
+
+@capability_required("people.export_unmasked")
+def export_requests(request: HttpRequest) -> HttpResponse:
+    rows = list(unmasked.requests_for(request.user)[:50])
+    return render(request, "people/export_requests.html", {"rows": rows})
+
+
+@capability_required("people.export_unmasked")
+@require_POST
+def export_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    req = get_object_or_404(unmasked.requests_for(request.user), pk=pk)
+    try:
+        unmasked.request_decide(by=request.user, request=req, approve=request.POST.get("decision") == "approve",
+                                comment=request.POST.get("comment", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已处理导出申请 %(id)s") % {"id": req.pk})
+    return redirect("people:export_requests")
+
+
+@capability_required("people.export_unmasked")
+@require_POST
+def export_request_download(request: HttpRequest, pk: int) -> Any:
+    req = get_object_or_404(unmasked.requests_for(request.user), pk=pk)
+    try:
+        taken = unmasked.request_take(by=request.user, request=req)
+        form = bind_pickers(SearchForm(taken.filters), request.user)
+        filters = form.cleaned_data if form.is_valid() else {}
+        qs = selectors.search_people(request.user, filters)
+        return exporting.export_people(by=request.user, qs=qs, fmt=taken.fmt, masked=False, filters=filters,
+                                       approved=taken)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:export_requests")
 
 
 @capability_required("people.import")
