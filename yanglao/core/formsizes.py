@@ -14,17 +14,11 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator
 
+from yanglao.core.api.lengths import model_max_length as _column_length
+
 F = TypeVar("F", bound=type[forms.Form])
-
-
-def _column_length(model: Any, name: str) -> int | None:
-    try:
-        return model._meta.get_field(name).max_length
-    except FieldDoesNotExist:
-        return None
 
 
 def sized_from(model: Any, **aliases: str | tuple[Any, str]) -> Callable[[F], F]:
