@@ -53,6 +53,7 @@ DICTIONARIES: dict[str, Dictionary] = {}
 
 def register_dictionary(dictionary: Dictionary) -> None:
     DICTIONARIES[dictionary.key] = dictionary
+    _lookups.update(snapshot=None, answers={})  # its aliases may differ
 
 
 def get_dictionary(key: str) -> Dictionary:
@@ -195,10 +196,35 @@ def _norm(text: str) -> str:
     return "".join(str(text).split())
 
 
+# Answers of dictionary_lookup for the snapshot they were computed from (an import looks up the same few
+# spellings hundreds of thousands of times): dropped whenever the snapshot or a dictionary changes.
+_lookups: dict[str, Any] = {"snapshot": None, "answers": {}}
+_LOOKUPS_MAX = 50_000
+
+
 def dictionary_lookup(key: str, text: Any, *, division_code: str | None = None, prefix: str | None = None) -> str | None:
     """The code for what an office wrote: a code, a label (Chinese or English) or a known alias, among the
     active values that apply to a record in `division_code` (or, when the record's division is not at
     hand, that an account of jurisdiction `prefix` sees)."""
+    if not isinstance(text, str):
+        return _lookup(key, text, division_code, prefix)
+    snap = snapshot()
+    if _lookups["snapshot"] is not snap:
+        _lookups.update(snapshot=snap, answers={})
+    answers = _lookups["answers"]
+    memo = (key, text, division_code, prefix)
+    try:
+        return answers[memo]
+    except KeyError:
+        pass
+    code = _lookup(key, text, division_code, prefix)
+    if len(answers) >= _LOOKUPS_MAX:
+        answers.clear()
+    answers[memo] = code
+    return code
+
+
+def _lookup(key: str, text: Any, division_code: str | None, prefix: str | None) -> str | None:
     wanted = _norm(text or "")
     if not wanted:
         return None

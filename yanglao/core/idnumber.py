@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 __all__ = [
     "IdNumber",
@@ -91,6 +92,8 @@ class IdNumber:
 
 
 def _compact(raw: str) -> str:
+    if raw.isascii():  # the table changes only full-width characters
+        return "".join(raw.split()).upper()
     return "".join(raw.translate(_TO_ASCII).split()).upper()
 
 
@@ -98,8 +101,12 @@ def check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise IdNumberError("计算校验位需要17位数字", code="format")
-    total = sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    return _check_char(first17)
+
+
+def _check_char(first17: str) -> str:
+    """The check character of 17 ASCII digits (already checked)."""
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def _birth_date(digits8: str, today: date) -> date:
@@ -152,7 +159,8 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
         raise IdNumberError("含有非法字符：前17位应为数字，末位为数字或X", code="format")
     _check_region(value[:6])
     born = _birth_date(value[6:14], today)
-    expected = check_digit(value[:17])
+    # _RE_18 matched: 17 digits, ASCII ones unless the text is not ASCII (check_digit then refuses them)
+    expected = _check_char(value[:17]) if value.isascii() else check_digit(value[:17])
     if value[17] != expected:
         raise IdNumberError(f"校验位错误，应为 {expected}", code="check_digit")
     return IdNumber(

@@ -85,6 +85,8 @@ def clean_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if value.isascii():  # the table changes only non-ASCII characters
+            return " ".join(value.split())
         text = value
     elif isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         text = str(int(value))
@@ -498,6 +500,10 @@ def cell_to_id_text(value: Any) -> tuple[str, str | None]:
         return _id_from_int(int(value)) if value == value.to_integral_value() else (str(value), ID_AS_NUMBER)
 
     text = "".join(clean_text(value).split())
+    if text.isascii() and text.isalnum():  # digits and letters only: no formula, quote, point or exponent…
+        text = text.upper()
+        if "E" not in text:  # …unless scientific notation
+            return text, None
     if m := _EXCEL_FORMULA_TEXT.fullmatch(text):
         text = m.group(1)
     text = text.lstrip("'").upper()
@@ -540,6 +546,10 @@ def cell_to_date(value: Any) -> date:
     text = clean_text(value)
     if not text:
         raise CellError("日期为空", code="required")
+    if len(text) == 10 and text[4] == "-" == text[7] and text.isascii():  # 1958-01-01, the usual way
+        year, month, day = text[:4], text[5:7], text[8:]
+        if year.isdigit() and month.isdigit() and day.isdigit():
+            return _make_date(int(year), int(month), int(day), text)
     compact = "".join(text.split())
     if compact.isdigit():
         if len(compact) == 8:

@@ -24,6 +24,7 @@ NAME_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•A-Za-z]{2,30}$")
 # write, such as 独居老人 or 五保, are in people/dictionaries.py).
 GRADE_BY_LABEL = {"1": 1, "2": 2, "一级": 1, "二级": 2, "一": 1, "二": 2, "1级": 1, "2级": 2}
 SPLIT_RE = re.compile(r"[、,，;；/\s]+")
+SEX_BY_TEXT = {"男": Sex.MALE, "女": Sex.FEMALE, "M": Sex.MALE, "F": Sex.FEMALE}
 
 
 @dataclass
@@ -252,7 +253,7 @@ def clean_person(
                 errors["birth_date"] = str(exc)
         sex_raw = clean_text(data.get("sex", ""))
         if sex_raw:
-            sex = {"男": Sex.MALE, "女": Sex.FEMALE, "M": Sex.MALE, "F": Sex.FEMALE}.get(sex_raw.upper())
+            sex = SEX_BY_TEXT.get(sex_raw.upper())
             if sex is None:
                 errors["sex"] = "性别应为“男”或“女”"
             elif sex != parsed.sex:
@@ -308,7 +309,8 @@ def _clean_categories(data: Mapping[str, Any], errors: dict[str, str], *, today:
         if valid_from > today:
             errors["category_valid_from"] = "类别起始日期不能晚于今天"
             continue
-        grade_raw = clean_text(item.get("disability_grade", shared_grade))
+        # the shared cells are cleaned once above (clean_text of clean text is the same text)
+        grade_raw = clean_text(item["disability_grade"]) if "disability_grade" in item else shared_grade
         grade = GRADE_BY_LABEL.get(grade_raw) if grade_raw else None
         if code == Category.SEVERE_DISABILITY and grade is None:
             errors["disability_grade"] = "重度残疾须填写残疾等级（一级或二级）"
@@ -317,8 +319,8 @@ def _clean_categories(data: Mapping[str, Any], errors: dict[str, str], *, today:
             CategoryInput(
                 category=code,
                 valid_from=valid_from,
-                document_no=clean_text(item.get("document_no", shared_doc))[:64],
-                issuing_unit=clean_text(item.get("issuing_unit", shared_unit))[:64],
+                document_no=(clean_text(item["document_no"]) if "document_no" in item else shared_doc)[:64],
+                issuing_unit=(clean_text(item["issuing_unit"]) if "issuing_unit" in item else shared_unit)[:64],
                 disability_grade=grade if code == Category.SEVERE_DISABILITY else None,
             )
         )
