@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import json
 import multiprocessing
 import os
 import uuid
@@ -275,10 +276,20 @@ STAGE_COLUMNS = [
 ]
 
 
+def _mask_clean_phone(phone: str) -> str:
+    """mask_phone of a number normalise_phone returned (normalising it again gives the same number)."""
+    if not phone:
+        return ""
+    if phone.startswith("0086"):  # "+86 0086-…": read again as an international prefix, so mask_phone differs
+        return mask_phone(phone)
+    if "-" not in phone:
+        return f"{phone[:3]}******{phone[-2:]}"
+    area, local = phone.split("-")
+    return f"{area}-{'*' * (len(local) - 2)}{local[-2:]}"
+
+
 def _stage_row(row_no: int, p: PersonInput, job_id: int, sealer: Sealer) -> tuple[Any, ...]:
     """One valid person as a staging row: sealed (encrypted, keyed hashes) and masked."""
-    import json
-
     idv = p.id.value
     phone = p.phone
     cats = json.dumps(
@@ -289,12 +300,12 @@ def _stage_row(row_no: int, p: PersonInput, job_id: int, sealer: Sealer) -> tupl
     if p.contacts:
         c = p.contacts[0]
         contact = json.dumps([c.kind, c.name, c.relation, sealer.encrypt(c.phone), sealer.hash(c.phone, purpose=PHONE_PURPOSE),
-                              mask_phone(c.phone) if c.phone else ""], ensure_ascii=False)
+                              _mask_clean_phone(c.phone)], ensure_ascii=False)
     return (
         job_id, row_no, p.name, sealer.encrypt(idv), sealer.hash(idv, purpose=ID_PURPOSE), mask_id_number(idv),
         idv[-4:], p.id.converted_from_15 is not None, p.id.birth_date, p.id.sex, p.hukou_division_code,
         p.division_code, p.address, sealer.encrypt(phone), sealer.hash(phone, purpose=PHONE_PURPOSE),
-        mask_phone(phone) if phone else "", p.living_situation, cats, contact,
+        _mask_clean_phone(phone), p.living_situation, cats, contact,
     )
 
 
@@ -327,9 +338,29 @@ Outcome = tuple[int, int, Any]
 def _check_rows(rows: Sequence[tuple[int, dict[str, Any]]], ctx: _CheckContext, sealer: Sealer) -> list[Outcome]:
     """Validate and seal a chunk of rows: the same function in this process or in a worker process, so
     both paths store the same rows and report the same errors."""
+    return _check_fields(((row_no, {FIELD_OF[h]: v for h, v in cells.items() if h in FIELD_OF}) for row_no, cells in rows),
+                         ctx, sealer)
+
+
+def _pack(chunk: Sequence[tuple[int, dict[str, Any]]]) -> tuple[tuple[str, ...], list[tuple[int, tuple[Any, ...]]]] | None:
+    """A chunk as (headers, [(row number, cell values)]) for a worker (cheaper to pickle than a dict a row),
+    or None when its rows do not all have the same headers."""
+    keys = chunk[0][1].keys()
+    if any(cells.keys() != keys for _row_no, cells in chunk):
+        return None
+    return tuple(keys), [(row_no, tuple(cells.values())) for row_no, cells in chunk]
+
+
+def _check_packed(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[Any]]], ctx: _CheckContext,
+                  sealer: Sealer) -> list[Outcome]:
+    """_check_rows of a packed chunk: the same fields, from the same cells."""
+    picks = [(i, FIELD_OF[h]) for i, h in enumerate(headers) if h in FIELD_OF]
+    return _check_fields(((row_no, {f: values[i] for i, f in picks}) for row_no, values in rows), ctx, sealer)
+
+
+def _check_fields(rows: Iterable[tuple[int, dict[str, Any]]], ctx: _CheckContext, sealer: Sealer) -> list[Outcome]:
     out: list[Outcome] = []
-    for position, (row_no, cells) in enumerate(rows):
-        data = {FIELD_OF[h]: v for h, v in cells.items() if h in FIELD_OF}
+    for position, (row_no, data) in enumerate(rows):
         if not any(v not in (None, "") and str(v).strip() for v in data.values()) or is_template_example(data, EXAMPLES):
             out.append((SKIP, position, None))  # filled only in columns we do not read, or the template's example
             continue
@@ -381,6 +412,11 @@ def _worker_check(rows: Sequence[tuple[int, dict[str, Any]]]) -> list[Outcome]:
     return _check_rows(rows, *_worker)
 
 
+def _worker_check_packed(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[Any]]]) -> list[Outcome]:
+    assert _worker is not None
+    return _check_packed(headers, rows, *_worker)
+
+
 def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckContext,
                     ) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], list[Outcome]]]:
     """Chunks of rows with their outcomes, in file order. A file of fewer than
@@ -407,7 +443,9 @@ def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckConte
     pending: deque[tuple[list[tuple[int, dict[str, Any]]], Future[list[Outcome]]]] = deque()
     try:
         for chunk in chunks():
-            pending.append((chunk, pool.submit(_worker_check, chunk)))
+            packed = _pack(chunk)
+            future = pool.submit(_worker_check, chunk) if packed is None else pool.submit(_worker_check_packed, *packed)
+            pending.append((chunk, future))
             while len(pending) > processes * 4:  # chunks queued: workers go on while this process writes
                 done, future = pending.popleft()
                 yield done, future.result()
