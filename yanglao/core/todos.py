@@ -22,9 +22,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,13 +97,10 @@ def _applies(user: Any, capabilities: tuple[str, ...], roles: frozenset[str] | N
 
 
 def link_allowed(user: Any, url: str) -> bool:
-    """Would the page at ``url`` open for ``user``? Checks the capability its view declares."""
-    try:
-        match = resolve(urlsplit(url).path)
-    except Resolver404:
-        return False
-    needed = getattr(match.func, "required_capability", None)
-    return needed is None or user.can(needed)
+    """Would the page at ``url`` open for ``user``? The one rule the menus and links use too."""
+    from .links import can_open
+
+    return can_open(user, url)
 
 
 def todo_list(user: Any) -> list[Todo]:
