@@ -42,7 +42,7 @@ lint: $(INSTALLED)
 	$(BIN)/yanglao makemigrations --check --dry-run
 
 messages: $(INSTALLED)
-	cd yanglao && $(DEMO_ENV) ../$(BIN)/yanglao makemessages -l en --no-obsolete && $(DEMO_ENV) ../$(BIN)/yanglao compilemessages -l en
+	cd yanglao && $(DEMO_ENV) ../$(BIN)/yanglao makemessages -l en --no-obsolete --no-location && $(DEMO_ENV) ../$(BIN)/yanglao compilemessages -l en
 
 clean-demo:
 	rm -f var/demo.ready var/yanglao.sqlite3*

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from yanglao.modules import MODULES
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
@@ -86,11 +88,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "yanglao.core",
-    "yanglao.people",
-    "yanglao.assessments",
-    "yanglao.benefits",
-    "yanglao.institutions",
-    "yanglao.admissions",
+    *(f"yanglao.{module}" for module in MODULES),  # yanglao/modules.py: one list of the platform's modules
 ]
 
 MIDDLEWARE = [
