@@ -222,7 +222,8 @@ def test_rows_copied_straight_into_the_registry_are_stored_as_the_staged_insert_
         pytest.skip("COPY straight into the registry is the PostgreSQL path")
     batches = []
     original = importing._copy_batch
-    monkeypatch.setattr(importing, "_copy_batch", lambda job, rows: batches.append(len(rows)) or original(job, rows))
+    monkeypatch.setattr(importing, "_copy_batch",
+                        lambda job, rows, **kw: batches.append(len(rows)) or original(job, rows, **kw))
     monkeypatch.setattr(importing, "BATCH", 15)
     content = valid_csv()
     staged = run(jiangcheng, content, name="a.csv", all_or_nothing=True)  # all or nothing: staged, one INSERT … SELECT
@@ -234,6 +235,30 @@ def test_rows_copied_straight_into_the_registry_are_stored_as_the_staged_insert_
     assert _stored() == staged_rows
     again = run(jiangcheng, content, name="a.csv")  # registered people are skipped, nothing doubles
     assert (again.created_people, again.existing_people) == (0, 40) and _stored() == staged_rows
+
+
+def test_a_file_mixing_registered_and_new_people_creates_only_the_new_with_their_categories(
+        jiangcheng, monkeypatch, is_postgres):
+    """New people are copied without a look-up until a batch meets a registered one; that batch is then
+    rolled back and written again with the look-up, and so are the batches after it."""
+    if not is_postgres:
+        pytest.skip("COPY straight into the registry is the PostgreSQL path")
+    calls = []
+    original = importing._copy_batch
+    monkeypatch.setattr(importing, "_copy_batch",
+                        lambda job, rows, **kw: calls.append(kw.get("look_up")) or original(job, rows, **kw))
+    monkeypatch.setattr(importing, "BATCH", 10)
+    lines = valid_csv(40).decode("utf-8").splitlines()
+    first = run(jiangcheng, "\n".join(lines[:1] + lines[21:41]).encode("utf-8"), name="a.csv")  # rows 20–39
+    assert first.created_people == 20 and calls == [False, False]
+    calls.clear()
+    both = run(jiangcheng, valid_csv(40), name="b.csv")  # rows 0–19 are new, 20–39 registered
+    assert (both.created_people, both.existing_people, both.error_rows) == (20, 20, 0)
+    assert calls == [False, False, False, True, True]  # the third batch met registered people
+    assert Person.objects.count() == 40
+    with_categories = Person.objects.filter(categories__isnull=False).distinct().count()
+    assert with_categories == 8  # every fifth person of 40, none doubled
+    assert PersonCategory.objects.count() == 16  # 低保 and 重度残疾 each
 
 
 def test_a_batch_that_meets_an_already_registered_hash_falls_back_to_the_staged_insert(jiangcheng, is_postgres):

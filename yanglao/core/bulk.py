@@ -11,12 +11,17 @@ from typing import Any
 from django.db import connection
 
 
-def copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]], *, batch: int = 20000) -> int:
-    """Write `rows` into `table`; returns how many were written."""
+def copy_rows(table: str, columns: list[str], rows: Iterable[tuple[Any, ...]], *, batch: int = 20000,
+              types: list[str] | None = None) -> int:
+    """Write `rows` into `table`; returns how many were written. With the columns' PostgreSQL `types`, COPY
+    runs in binary format (no text to format on this side nor to parse on the server's: cheaper for both)."""
     n = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            fmt = " (FORMAT binary)" if types else ""
+            with cur.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{fmt}") as copy:
+                if types:
+                    copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
                     n += 1

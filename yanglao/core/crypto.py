@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import hashlib
 import hmac
 import os
 
@@ -58,20 +57,36 @@ def lookup_hash(value: str, *, purpose: str = "") -> str:
     """A keyed hash (hex) for exact-match search on an encrypted value."""
     if value == "":
         return ""
-    return hmac.new(_mac_key(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_mac_key(), f"{purpose}:{value}".encode(), "sha256").hex()
 
 
 class Sealer:
-    """Encrypts many values with one cipher object (for set-based imports and seeding)."""
+    """Encrypts many values with one cipher object (for set-based imports and seeding).
+
+    The same ciphertext format and hashes as encrypt() and lookup_hash(), cheaper per value: nonces are cut
+    from one os.urandom() read of 1,024 at a time (each is still 12 fresh random bytes, never reused), and
+    the HMAC is the one-shot C digest."""
+
+    _NONCES = 1024
 
     def __init__(self) -> None:
         self._aes = AESGCM(_enc_key())
         self._mac = _mac_key()
+        self._pool = b""
+        self._at = 0
+        self._pid = os.getpid()
+
+    def _nonce(self) -> bytes:
+        if self._at >= len(self._pool) or self._pid != os.getpid():  # a forked copy never reuses its parent's pool
+            self._pool, self._at, self._pid = os.urandom(12 * self._NONCES), 0, os.getpid()
+        nonce = self._pool[self._at : self._at + 12]
+        self._at += 12
+        return nonce
 
     def encrypt(self, plaintext: str) -> str:
         if plaintext == "":
             return ""
-        nonce = os.urandom(12)
+        nonce = self._nonce()
         return _PREFIX + base64.b64encode(nonce + self._aes.encrypt(nonce, plaintext.encode("utf-8"), None)).decode(
             "ascii"
         )
@@ -79,4 +94,4 @@ class Sealer:
     def hash(self, value: str, *, purpose: str = "") -> str:
         if value == "":
             return ""
-        return hmac.new(self._mac, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._mac, f"{purpose}:{value}".encode(), "sha256").hex()

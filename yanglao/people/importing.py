@@ -17,8 +17,9 @@ import itertools
 import json
 import multiprocessing
 import os
+import queue
+import threading
 import uuid
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -440,19 +441,40 @@ def _checked_chunks(rows: Iterator[tuple[int, dict[str, Any]]], ctx: _CheckConte
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context(method),
                                initializer=_worker_start, initargs=(ctx,))
-    pending: deque[tuple[list[tuple[int, dict[str, Any]]], Future[list[Outcome]]]] = deque()
+    # A feeder thread reads the file and hands chunks to the workers while this thread writes: the database's
+    # COPY (which releases the GIL while the server works) overlaps the reading, and the workers never wait
+    # for a batch to be written. Chunks come back in file order through a bounded queue.
+    ready: queue.Queue[tuple[list[tuple[int, dict[str, Any]]], Future[list[Outcome]]] | BaseException | None] = (
+        queue.Queue(maxsize=processes * 4))
+    stop = threading.Event()
+
+    def feed() -> None:
+        try:
+            for chunk in chunks():
+                if stop.is_set():
+                    return
+                packed = _pack(chunk)
+                future = pool.submit(_worker_check, chunk) if packed is None else pool.submit(_worker_check_packed, *packed)
+                ready.put((chunk, future))
+            ready.put(None)
+        except BaseException as exc:  # noqa: BLE001 - a bad file or a broken pool: raised again in the writer
+            ready.put(exc)
+
+    feeder = threading.Thread(target=feed, name="import-feeder", daemon=True)
+    feeder.start()
     try:
-        for chunk in chunks():
-            packed = _pack(chunk)
-            future = pool.submit(_worker_check, chunk) if packed is None else pool.submit(_worker_check_packed, *packed)
-            pending.append((chunk, future))
-            while len(pending) > processes * 4:  # chunks queued: workers go on while this process writes
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            done, future = item
             yield done, future.result()
     finally:
+        stop.set()
+        while feeder.is_alive():  # unblock a feeder waiting on a full queue
+            try:
+                ready.get(timeout=0.1)
+            except queue.Empty:
+                pass
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -493,9 +515,18 @@ def _validate_and_stage(job: ImportJob, content: bytes, today: dt.date) -> tuple
     progressive = not job.all_or_nothing and _fits_the_row_limit(job, content)
     moved = [0, 0]  # created, existing
 
+    look_up = [False]  # new people are written without a look-up until a batch meets a registered one
+
+    def copied() -> tuple[int, int] | None:
+        written = _copy_batch(job, stage_batch, look_up=look_up[0])
+        if written is None and not look_up[0]:
+            look_up[0] = True  # the file holds registered people: look each batch up from now on
+            written = _copy_batch(job, stage_batch, look_up=True)
+        return written
+
     def flush() -> None:
         if stage_batch:
-            written = _copy_batch(job, stage_batch) if progressive and connection.vendor == "postgresql" else None
+            written = copied() if progressive and connection.vendor == "postgresql" else None
             if written is None:
                 copy_rows(STAGE, STAGE_COLUMNS, stage_batch)
                 if progressive:
@@ -625,15 +656,22 @@ PERSON_COPY_COLUMNS = ["id", "name", "id_number_enc", "id_number_hash", "id_numb
                        "id_converted_from_15", "birth_date", "sex", "hukou_division_code", "division_code", "address",
                        "phone_enc", "phone_hash", "phone_masked", "living_situation", "status", "consent_by",
                        "consent_document", "source", "created_at", "updated_at", "version"]
+PERSON_COPY_TYPES = ["int8", "varchar", "text", "varchar", "varchar", "varchar", "bool", "date", "varchar", "varchar",
+                     "varchar", "varchar", "text", "varchar", "varchar", "varchar", "varchar", "varchar", "varchar",
+                     "varchar", "timestamptz", "timestamptz", "int4"]
 _S = {name: i for i, name in enumerate(STAGE_COLUMNS)}
 
 
-def _copy_batch(job: ImportJob, rows: list[tuple[Any, ...]]) -> tuple[int, int] | None:
+def _copy_batch(job: ImportJob, rows: list[tuple[Any, ...]], *, look_up: bool = True) -> tuple[int, int] | None:
     """Write a batch of checked, sealed rows straight into the registry with COPY (PostgreSQL): the people
     not yet registered (one indexed look-up of the batch's hashes), with ids taken from the table's
     sequence so their categories and contacts follow in the same transaction. The same rows as the
     staging path's INSERT … SELECT … ON CONFLICT DO NOTHING; returns (created, existing), or None when a
-    concurrent import registered one of them first (the caller then uses the staging path)."""
+    concurrent import registered one of them first (the caller then uses the staging path).
+
+    Without `look_up` the batch is written as if none were registered yet (a file of new people, the usual
+    bulk case, then costs no look-up at all); if one was, the unique hash refuses the COPY, the batch's
+    transaction is rolled back and None is returned: the caller writes it again with the look-up."""
     from django.db import IntegrityError
     from psycopg.errors import IntegrityError as CopyIntegrityError  # COPY runs on psycopg's own cursor
 
@@ -642,20 +680,26 @@ def _copy_batch(job: ImportJob, rows: list[tuple[Any, ...]]) -> tuple[int, int] 
     source = f"import:{job.pk}"
     try:
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"SELECT id_number_hash FROM {table} WHERE id_number_hash = ANY(%s)",
-                        [[r[STAGE_ID_HASH] for r in rows]])
-            registered = {h for (h,) in cur.fetchall()}
-            new = [r for r in rows if r[STAGE_ID_HASH] not in registered]
-            if not new:
-                return 0, len(rows)
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(new)])
+            new = rows
+            if look_up:
+                # one index probe per hash, whatever the table's statistics say (`= ANY(…)` of 5,000 hashes
+                # is planned as a sequential scan of the registry when the planner thinks the table small)
+                cur.execute(f"""SELECT u.h FROM unnest(%s::text[]) AS u(h) CROSS JOIN LATERAL
+                                (SELECT 1 FROM {table} p WHERE p.id_number_hash = u.h LIMIT 1) AS found""",
+                            [[r[STAGE_ID_HASH] for r in rows]])
+                registered = {h for (h,) in cur.fetchall()}
+                new = [r for r in rows if r[STAGE_ID_HASH] not in registered]
+                if not new:
+                    return 0, len(rows)
+            cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])  # once, not once a row
+            cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [cur.fetchone()[0], len(new)])
             ids = sorted(i for (i,) in cur.fetchall())
             i = _S
             copy_rows(table, PERSON_COPY_COLUMNS, (
                 (pid, r[i["name"]], r[i["id_enc"]], r[i["id_hash"]], r[i["id_masked"]], r[i["id_last4"]], r[i["from15"]],
                  r[i["birth_date"]], r[i["sex"]], r[i["hukou"]], r[i["division_code"]], r[i["address"]], r[i["phone_enc"]],
                  r[i["phone_hash"]], r[i["phone_masked"]], r[i["living"]], "active", "", "", source, now, now, 1)
-                for pid, r in zip(ids, new, strict=True)))
+                for pid, r in zip(ids, new, strict=True)), types=PERSON_COPY_TYPES)
             _copy_related(((pid, r[i["division_code"]], r[i["categories"]], r[i["contact"]])
                            for pid, r in zip(ids, new, strict=True) if r[i["categories"]] or r[i["contact"]]), now)
     except (IntegrityError, CopyIntegrityError):
