@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import hmac
 import os
 
@@ -60,25 +61,40 @@ def lookup_hash(value: str, *, purpose: str = "") -> str:
     return hmac.digest(_mac_key(), f"{purpose}:{value}".encode(), "sha256").hex()
 
 
+_generation = 0  # bumped in a forked child: a Sealer made before the fork never reuses its parent's nonces
+
+
+def _after_fork() -> None:
+    global _generation
+    _generation += 1
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 class Sealer:
     """Encrypts many values with one cipher object (for set-based imports and seeding).
 
     The same ciphertext format and hashes as encrypt() and lookup_hash(), cheaper per value: nonces are cut
-    from one os.urandom() read of 1,024 at a time (each is still 12 fresh random bytes, never reused), and
-    the HMAC is the one-shot C digest."""
+    from one os.urandom() read of 1,024 at a time (each is still 12 fresh random bytes, never reused, and a
+    forked process reads its own), and the HMAC-SHA256 (RFC 2104) starts from SHA-256 states that have
+    already absorbed the key's inner and outer pads, instead of keying a new HMAC for every value."""
 
     _NONCES = 1024
 
     def __init__(self) -> None:
         self._aes = AESGCM(_enc_key())
-        self._mac = _mac_key()
+        key = _mac_key()  # 32 bytes: shorter than SHA-256's 64-byte block, so used as is, padded with zeros
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._pool = b""
         self._at = 0
-        self._pid = os.getpid()
+        self._generation = _generation
 
     def _nonce(self) -> bytes:
-        if self._at >= len(self._pool) or self._pid != os.getpid():  # a forked copy never reuses its parent's pool
-            self._pool, self._at, self._pid = os.urandom(12 * self._NONCES), 0, os.getpid()
+        if self._at >= len(self._pool) or self._generation != _generation:
+            self._pool, self._at, self._generation = os.urandom(12 * self._NONCES), 0, _generation
         nonce = self._pool[self._at : self._at + 12]
         self._at += 12
         return nonce
@@ -94,4 +110,8 @@ class Sealer:
     def hash(self, value: str, *, purpose: str = "") -> str:
         if value == "":
             return ""
-        return hmac.digest(self._mac, f"{purpose}:{value}".encode(), "sha256").hex()
+        inner = self._inner.copy()
+        inner.update(f"{purpose}:{value}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()

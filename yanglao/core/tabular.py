@@ -82,7 +82,7 @@ def clean_text(value: Any) -> str:
 
     Whole-number floats (``12.0``) become ``"12"`` and dates ISO text, as a person would expect.
     """
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, str):
         if value.isascii():  # the table changes only non-ASCII characters

@@ -10,6 +10,7 @@ several communities (with the candidates, so the office can add the township or 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -175,12 +176,19 @@ def is_template_example(data: Mapping[str, Any], examples: Mapping[str, str], *,
     """The template's example row left in the file: its ID cell exactly as the template wrote it
     ("44170219500101123X（请设置为文本格式）", never a real number), or the example name with three more
     cells exactly as the template wrote them."""
+    cleaned = _cleaned(tuple(examples.items()))
     raw_id = data.get(key, "")
     if isinstance(raw_id, str) and ("（" in raw_id or "(" in raw_id):  # only the example's ID cell has a hint
-        if examples.get(key) and clean_text(raw_id) == clean_text(examples[key]):
+        if cleaned.get(key) and clean_text(raw_id) == cleaned[key]:
             return True
-    if not examples.get(name) or clean_text(data.get(name, "")) != clean_text(examples[name]):
+    if not cleaned.get(name) or clean_text(data.get(name, "")) != cleaned[name]:
         return False
-    same = sum(1 for k, example in examples.items()
-               if k != name and example and clean_text(data.get(k, "")) == clean_text(example))
+    same = sum(1 for k, example in cleaned.items()
+               if k != name and example and clean_text(data.get(k, "")) == example)
     return same >= 3
+
+
+@functools.lru_cache(maxsize=8)
+def _cleaned(examples: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The example cells as clean_text gives them, worked out once per set of examples, not once a row."""
+    return {k: clean_text(v) for k, v in examples}
