@@ -8,4 +8,5 @@ MODULES = [
     "benefits",
     "institutions",
     "admissions",
+    "homeadapt",
 ]

@@ -293,6 +293,7 @@ UPLOAD_LIMITS = {
     "assessments": (envint("YANGLAO_UPLOAD_MAX_MB_ASSESSMENTS", 10), envint("YANGLAO_UPLOAD_MAX_ROWS_ASSESSMENTS", 50_000)),
     "reconciliation": (envint("YANGLAO_UPLOAD_MAX_MB_RECONCILIATION", 20),
                        envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
+    "homeadapt_photo": (envint("YANGLAO_UPLOAD_MAX_MB_HOMEADAPT_PHOTO", 5), 0),  # one image per file
 }
 # Spreadsheets (yanglao/core/tabular.py): the used range a sheet may declare or fill, the
 # decompressed size of an .xlsx's parts, and the memory and time of the child process that parses it.

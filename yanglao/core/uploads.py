@@ -24,6 +24,7 @@ KIND_LABELS = {
     "people_cli": "老年人信息导入（命令行）",
     "assessments": "历史评估结果导入",
     "reconciliation": "发放结果（对账）文件",
+    "homeadapt_photo": "适老化改造照片",
 }
 
 
