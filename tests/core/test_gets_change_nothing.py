@@ -122,10 +122,37 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
                                         division_code=person.division_code).pk,
         "accounts/": jiangcheng.pk, "dictionaries/item/": DictionaryItem.objects.get(code="alone").pk,
     }
+    pk.update(_homeadapt_world(jiangcheng, older("19380101"), home))
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
               "format": ["json"], "key": ["living_situation"]}
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
+
+
+def _homeadapt_world(staff: Any, person: Any, home: Any) -> dict[str, Any]:
+    import io
+
+    from PIL import Image
+
+    from yanglao.homeadapt import services as ha
+    from yanglao.homeadapt.defaults import ensure_defaults
+    from yanglao.homeadapt.models import AdaptationItem, Device, SubsidyRule
+
+    ensure_defaults()
+    item = AdaptationItem.objects.get(code="grab-bar-bath")
+    project = ha.project_assess(by=staff, project=ha.project_apply(by=staff, person=person, address="北门路1号"),
+                                needs="扶手", lines=[ha.LineInput(item, 1)])
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, format="PNG")
+    photo = ha.photo_add(by=staff, project=project, content=png.getvalue(), filename="前.png", kind="before")
+    device = Device.objects.get(name="手动轮椅")
+    loan = ha.loan_issue(by=staff, person=person, device=device, kind="loan", issued_on=dt.date(2026, 11, 1),
+                         due_on=dt.date(2026, 11, 20))
+    bed = ha.care_bed_register(by=staff, person=person, institution=home, services=["care"], visits_per_month=4,
+                               started_on=dt.date(2026, 10, 1))
+    return {"homeadapt/projects/": project.pk, "homeadapt/photos/": photo.pk, "homeadapt/items/": item.pk,
+            "homeadapt/rules/": SubsidyRule.objects.first().pk, "homeadapt/devices/": device.pk,
+            "homeadapt/loans/": loan.pk, "homeadapt/beds/": bed.pk}
 
 
 def urls_for(route: str, world: dict[str, Any]) -> list[str] | str:
