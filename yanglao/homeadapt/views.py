@@ -129,7 +129,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     photos = list(project.photos.defer("content"))
     return render(request, "homeadapt/project.html", {
         "p": project, "lines": project.lines.all(), "photos": photos, "photo_form": PhotoForm(),
-        "after_photos": sum(1 for ph in photos if ph.kind == PhotoKind.AFTER), "S": ProjectStatus})
+        "steps": _steps(project)})
+
+
+def _steps(project: Project) -> list[tuple[Any, str]]:
+    """The five steps with the one reached marked "now" and those behind it "done" (a rejected project: none)."""
+    flow = [s for s in ProjectStatus if s != ProjectStatus.REJECTED]
+    reached = flow.index(project.status) if project.status in flow else -1
+    return [(s.label, "now" if i == reached else "done" if i < reached else "") for i, s in enumerate(flow)]
 
 
 class AssessForm(forms.Form):

@@ -48,7 +48,7 @@ def todo_beds_below(user: Any) -> TodoItem | None:
     n = selectors.beds_in_month(user, month).filter(status="active", done__lt=F("visits_per_month")).count()
     if not n:
         return None
-    return TodoItem(count=n, link=f"{reverse('homeadapt:beds')}?below=1", note=_("本月未达约定服务次数"))
+    return TodoItem(count=n, link=f"{reverse('homeadapt:beds')}?below=1")
 
 
 def panel(user: Any) -> dict[str, Any] | None:
