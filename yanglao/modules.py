@@ -9,4 +9,5 @@ MODULES = [
     "institutions",
     "admissions",
     "homeadapt",
+    "supervision",
 ]

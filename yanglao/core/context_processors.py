@@ -43,7 +43,7 @@ NAV: list[NavItem] = [
     NavItem("visits", _("定期探访"), None, None, "☏"),
     NavItem("alarms", _("紧急救援"), None, None, "⚠"),
     NavItem("timebank", _("时间银行"), None, None, "⌛"),
-    NavItem("supervision", _("综合监管"), None, None, "⚖"),
+    NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),

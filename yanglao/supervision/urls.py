@@ -1,0 +1,48 @@
+from django.urls import path
+
+from . import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("items/", views.items, name="items"),
+    path("items/new/", views.item_edit, name="item_create"),
+    path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/refresh/", views.targets_refresh, name="targets_refresh"),
+    path("inspectors/", views.inspectors, name="inspectors"),
+    path("inspectors/<int:pk>/conflicts/", views.conflict_add, name="conflict_add"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/new/", views.plan_create, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/seed/", views.plan_seed, name="plan_seed"),
+    path("plans/<int:pk>/draw/", views.plan_draw, name="plan_draw"),
+    path("plans/<int:pk>/publish/", views.plan_publish, name="plan_publish"),
+    path("records/<int:pk>/record.json", views.record_download, name="record_download"),
+    path("inspections/", views.inspections, name="inspections"),
+    path("inspections/annual/", views.annual, name="annual"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/start/", views.inspection_start, name="inspection_start"),
+    path("inspections/<int:pk>/checklist/", views.inspection_checklist, name="inspection_checklist"),
+    path("inspections/<int:pk>/findings/", views.finding_add, name="finding_add"),
+    path("inspections/<int:pk>/rectifications/", views.rectification_add, name="rectification_add"),
+    path("inspections/<int:pk>/finish/", views.inspection_finish, name="inspection_finish"),
+    path("inspections/<int:pk>/publish/", views.inspection_publish, name="inspection_publish"),
+    path("rectifications/<int:pk>/follow-up/", views.rectification_follow, name="rectification_follow"),
+    path("findings/<int:pk>/photo/", views.finding_photo, name="finding_photo"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/days/", views.calendar_add, name="calendar_add"),
+    path("calendar/years/", views.calendar_year_confirm, name="calendar_year"),
+    path("fire/", views.fire, name="fire"),
+    path("fire/new/", views.fire_case_create, name="fire_case_create"),
+    path("fire/<int:pk>/resolve/", views.fire_case_resolve, name="fire_case_resolve"),
+    path("complaints/", views.complaints, name="complaints"),
+    path("complaints/new/", views.complaint_create, name="complaint_create"),
+    path("complaints/<int:pk>/", views.complaint_detail, name="complaint"),
+    path("complaints/<int:pk>/refer/", views.complaint_refer, name="complaint_refer"),
+    path("complaints/<int:pk>/close/", views.complaint_close, name="complaint_close"),
+    path("credit/", views.credit, name="credit"),
+    path("credit/new/", views.credit_add, name="credit_add"),
+    path("credit/feed.<str:fmt>", views.credit_export, name="credit_export"),
+]
