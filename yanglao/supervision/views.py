@@ -53,6 +53,7 @@ from .models import (
     Target,
     TargetKind,
 )
+from .selectors import covering
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -62,6 +63,13 @@ def _form_page(request: HttpRequest, form: forms.Form, *, title: str, back: str,
     return render(request, "supervision/form.html", {"form": form, "title": title, "back": back,
                                                      "button": button or _t("保存"), "multipart": multipart},
                   status=status)
+
+
+def _get(queryset: Any, pk: int) -> Any:
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def _apply_errors(form: forms.Form, exc: DomainError) -> None:
@@ -85,7 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     due = (inspections.filter(ended_on__isnull=False, published_at__isnull=True).select_related("target", "item")
            .order_by("publish_due")[:10])
     return render(request, "supervision/overview.html", {
-        "plans": restrict(DrawPlan.objects.all(), request.user)[:6],
+        "plans": covering(DrawPlan.objects.all(), request.user)[:6],
         "by_status": [(label, by_status.get(value, 0)) for value, label in InspectionStatus.choices],
         "due": [(i, workdays.working_days_between(today, i.publish_due) if i.publish_due else None) for i in due],
         "annual_missing": services.annual_missing(user=request.user).count(),
@@ -126,13 +134,13 @@ class ItemForm(forms.ModelForm):
 
 @capability_required("supervision.view")
 def items(request: HttpRequest) -> HttpResponse:
-    qs = restrict(InspectionItem.objects.all(), request.user)
+    qs = covering(InspectionItem.objects.all(), request.user)
     return render(request, "supervision/items.html", {"page": offset_page(request, qs), "kinds": ItemKind})
 
 
 @capability_required("supervision.manage")
 def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    instance = get_scoped_or_404(InspectionItem.objects.all(), request.user, pk=pk) if pk else None
+    instance = _get(covering(InspectionItem.objects.all(), request.user), pk) if pk else None
     form = ItemForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -173,11 +181,11 @@ class ConflictForm(forms.Form):
 
 @capability_required("supervision.view")
 def inspectors(request: HttpRequest) -> HttpResponse:
-    qs = restrict(Inspector.objects.all(), request.user).prefetch_related("conflicts__target")
+    qs = covering(Inspector.objects.all(), request.user).prefetch_related("conflicts__target")
     department = request.GET.get("department", "").strip()[:64]
     if department:
         qs = qs.filter(department=department)
-    departments = restrict(Inspector.objects.all(), request.user).order_by("department").values_list(
+    departments = covering(Inspector.objects.all(), request.user).order_by("department").values_list(
         "department", flat=True).distinct()
     return render(request, "supervision/inspectors.html", {"page": offset_page(request, qs), "department": department,
                                                            "departments": list(departments)})
@@ -185,7 +193,7 @@ def inspectors(request: HttpRequest) -> HttpResponse:
 
 @capability_required("supervision.manage")
 def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
-    inspector = get_scoped_or_404(Inspector.objects.all(), request.user, pk=pk)
+    inspector = _get(covering(Inspector.objects.all(), request.user), pk)
     form = ConflictForm(request.POST or None)
     form.fields["target"].queryset = restrict(Target.objects.all(), request.user)
     if request.method == "POST" and form.is_valid():
@@ -216,14 +224,14 @@ class PlanForm(forms.Form):
 
 @capability_required("supervision.view")
 def plans(request: HttpRequest) -> HttpResponse:
-    qs = restrict(DrawPlan.objects.all(), request.user).prefetch_related("items")
+    qs = covering(DrawPlan.objects.all(), request.user).prefetch_related("items")
     return render(request, "supervision/plans.html", {"page": offset_page(request, qs)})
 
 
 @capability_required("supervision.manage")
 def plan_create(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST or None)
-    form.fields["items"].queryset = restrict(InspectionItem.objects.filter(active=True), request.user)
+    form.fields["items"].queryset = covering(InspectionItem.objects.filter(active=True), request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         departments = [d for d in data["departments"].replace("，", "、").replace(",", "、").split("、")]
@@ -243,7 +251,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required("supervision.view")
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_scoped_or_404(DrawPlan.objects.all(), request.user, pk=pk)
+    plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     record = DrawRecord.objects.filter(plan=plan).first()
     rows = []
     if record:
@@ -265,7 +273,7 @@ class SeedForm(forms.Form):
 
 @capability_required("supervision.manage")
 def plan_seed(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_scoped_or_404(DrawPlan.objects.all(), request.user, pk=pk)
+    plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
         obj=plan, title=_t("公布随机种子"), form=SeedForm(request.POST or None),
         summary=_t("种子公布后不能更改；抽取将使用此种子，任何人都可以用公布的记录重新抽取核验。"),
@@ -277,7 +285,7 @@ def plan_seed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("supervision.manage")
 def plan_draw(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_scoped_or_404(DrawPlan.objects.all(), request.user, pk=pk)
+    plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
         obj=plan, title=_t("抽取检查对象和检查人员"),
         summary=_t("将以当前名录和已公布的种子运行抽取算法 %(v)s，生成检查任务并保存抽取记录。每个计划只能抽取一次。")
@@ -291,7 +299,7 @@ def plan_draw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("supervision.manage")
 def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_scoped_or_404(DrawPlan.objects.all(), request.user, pk=pk)
+    plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
         obj=plan, title=_t("公布抽取记录"),
         summary=_t("抽取记录（种子、两个名录及其哈希值、算法版本、结果）将在公众页面公布，名录不含个人信息。"),
@@ -302,7 +310,7 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("supervision.view")
 def record_download(request: HttpRequest, pk: int) -> HttpResponse:
-    record = get_scoped_or_404(DrawRecord.objects.all(), request.user, pk=pk)
+    record = _get(covering(DrawRecord.objects.all(), request.user), pk)
     return _record_response(record)
 
 
