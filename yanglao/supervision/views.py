@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -61,7 +61,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def _form_page(request: HttpRequest, form: forms.Form, *, title: str, back: str, button: str = "",
                multipart: bool = False, status: int = 200) -> HttpResponse:
     return render(request, "supervision/form.html", {"form": form, "title": title, "back": back,
-                                                     "button": button or _t("保存"), "multipart": multipart},
+                                                     "button": button or gettext("保存"), "multipart": multipart},
                   status=status)
 
 
@@ -144,9 +144,9 @@ def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ItemForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, _t("已保存抽查事项"))
+        messages.success(request, gettext("已保存抽查事项"))
         return redirect("supervision:items")
-    return _form_page(request, form, title=_t("随机抽查事项"), back=reverse("supervision:items"),
+    return _form_page(request, form, title=gettext("随机抽查事项"), back=reverse("supervision:items"),
                       status=400 if request.method == "POST" else 200)
 
 
@@ -169,7 +169,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 @require_POST
 def targets_refresh(request: HttpRequest) -> HttpResponse:
     result = services.refresh_targets(by=request.user)
-    messages.success(request, _t("名录已更新：共 %(total)s 个检查对象，新增 %(created)s 个") % result)
+    messages.success(request, gettext("名录已更新：共 %(total)s 个检查对象，新增 %(created)s 个") % result)
     return redirect("supervision:targets")
 
 
@@ -203,9 +203,9 @@ def conflict_add(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _t("已登记回避情形"))
+            messages.success(request, gettext("已登记回避情形"))
             return redirect("supervision:inspectors")
-    return _form_page(request, form, title=_t("登记回避情形：%(name)s") % {"name": inspector.name},
+    return _form_page(request, form, title=gettext("登记回避情形：%(name)s") % {"name": inspector.name},
                       back=reverse("supervision:inspectors"))
 
 
@@ -243,9 +243,9 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _t("已创建抽查计划，请在抽取前公布随机种子"))
+            messages.success(request, gettext("已创建抽查计划，请在抽取前公布随机种子"))
             return redirect("supervision:plan", pk=plan.pk)
-    return _form_page(request, form, title=_t("新建抽查计划"), back=reverse("supervision:plans"),
+    return _form_page(request, form, title=gettext("新建抽查计划"), back=reverse("supervision:plans"),
                       status=400 if request.method == "POST" else 200)
 
 
@@ -275,37 +275,37 @@ class SeedForm(forms.Form):
 def plan_seed(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
-        obj=plan, title=_t("公布随机种子"), form=SeedForm(request.POST or None),
-        summary=_t("种子公布后不能更改；抽取将使用此种子，任何人都可以用公布的记录重新抽取核验。"),
+        obj=plan, title=gettext("公布随机种子"), form=SeedForm(request.POST or None),
+        summary=gettext("种子公布后不能更改；抽取将使用此种子，任何人都可以用公布的记录重新抽取核验。"),
         perform=lambda comment, data: services.announce_seed(by=request.user, plan=plan, seed=data["seed"],
                                                              source=data["source"]),
-        success=_t("已公布随机种子"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
-        facts=[(_t("计划"), plan.title), (_t("抽查期间"), plan.period)], button=_t("公布种子")))
+        success=gettext("已公布随机种子"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
+        facts=[(gettext("计划"), plan.title), (gettext("抽查期间"), plan.period)], button=gettext("公布种子")))
 
 
 @capability_required("supervision.manage")
 def plan_draw(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
-        obj=plan, title=_t("抽取检查对象和检查人员"),
-        summary=_t("将以当前名录和已公布的种子运行抽取算法 %(v)s，生成检查任务并保存抽取记录。每个计划只能抽取一次。")
+        obj=plan, title=gettext("抽取检查对象和检查人员"),
+        summary=gettext("将以当前名录和已公布的种子运行抽取算法 %(v)s，生成检查任务并保存抽取记录。每个计划只能抽取一次。")
         % {"v": algorithm.ALGORITHM_VERSION},
-        perform=lambda comment, data: _t("抽取完成：%(n)s 项检查任务") % {
+        perform=lambda comment, data: gettext("抽取完成：%(n)s 项检查任务") % {
             "n": len(services.perform_draw(by=request.user, plan=plan).document["result"])},
-        success=_t("抽取完成"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
-        facts=[(_t("计划"), plan.title), (_t("随机种子"), plan.seed), (_t("种子来源"), plan.seed_source),
-               (_t("抽查比例"), f"{plan.ratio_percent}%")], button=_t("抽取")))
+        success=gettext("抽取完成"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
+        facts=[(gettext("计划"), plan.title), (gettext("随机种子"), plan.seed), (gettext("种子来源"), plan.seed_source),
+               (gettext("抽查比例"), f"{plan.ratio_percent}%")], button=gettext("抽取")))
 
 
 @capability_required("supervision.manage")
 def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _get(covering(DrawPlan.objects.all(), request.user), pk)
     return confirm_action(request, ConfirmAction(
-        obj=plan, title=_t("公布抽取记录"),
-        summary=_t("抽取记录（种子、两个名录及其哈希值、算法版本、结果）将在公众页面公布，名录不含个人信息。"),
+        obj=plan, title=gettext("公布抽取记录"),
+        summary=gettext("抽取记录（种子、两个名录及其哈希值、算法版本、结果）将在公众页面公布，名录不含个人信息。"),
         perform=lambda comment, data: services.publish_draw(by=request.user, plan=plan),
-        success=_t("已公布抽取记录"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
-        facts=[(_t("计划"), plan.title)], button=_t("公布")))
+        success=gettext("已公布抽取记录"), redirect_to=reverse("supervision:plan", args=[plan.pk]),
+        facts=[(gettext("计划"), plan.title)], button=gettext("公布")))
 
 
 @capability_required("supervision.view")
@@ -393,7 +393,7 @@ def _inspection_action(request: HttpRequest, pk: int, form_class: type[forms.For
 @require_POST
 def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspection_action(request, pk, StartForm, lambda i, d: services.inspection_start(
-        by=request.user, inspection=i, started_on=d["started_on"]), _t("检查已开始"))
+        by=request.user, inspection=i, started_on=d["started_on"]), gettext("检查已开始"))
 
 
 @capability_required("supervision.inspect")
@@ -406,7 +406,7 @@ def inspection_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _t("已保存检查要点"))
+        messages.success(request, gettext("已保存检查要点"))
     return redirect("supervision:inspection", pk=inspection.pk)
 
 
@@ -414,21 +414,21 @@ def inspection_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspection_action(request, pk, FindingForm, lambda i, d: services.finding_add(
-        by=request.user, inspection=i, description=d["description"], photo=d.get("photo")), _t("已登记发现的问题"))
+        by=request.user, inspection=i, description=d["description"], photo=d.get("photo")), gettext("已登记发现的问题"))
 
 
 @capability_required("supervision.inspect")
 @require_POST
 def rectification_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspection_action(request, pk, RectifyForm, lambda i, d: services.rectification_order(
-        by=request.user, inspection=i, requirement=d["requirement"], deadline=d["deadline"]), _t("已下达整改通知"))
+        by=request.user, inspection=i, requirement=d["requirement"], deadline=d["deadline"]), gettext("已下达整改通知"))
 
 
 @capability_required("supervision.inspect")
 @require_POST
 def inspection_finish(request: HttpRequest, pk: int) -> HttpResponse:
     return _inspection_action(request, pk, FinishForm, lambda i, d: services.inspection_finish(
-        by=request.user, inspection=i, ended_on=d["ended_on"], conclusion=d["conclusion"]), _t("检查已结束"))
+        by=request.user, inspection=i, ended_on=d["ended_on"], conclusion=d["conclusion"]), gettext("检查已结束"))
 
 
 @capability_required("supervision.inspect")
@@ -443,9 +443,9 @@ def rectification_follow(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _t("已记录复查情况"))
+            messages.success(request, gettext("已记录复查情况"))
     else:
-        messages.error(request, _t("请填写复查情况"))
+        messages.error(request, gettext("请填写复查情况"))
     return redirect("supervision:inspection", pk=r.inspection_id)
 
 
@@ -453,13 +453,13 @@ def rectification_follow(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_publish(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_scoped_or_404(Inspection.objects.select_related("target", "item"), request.user, pk=pk)
     return confirm_action(request, ConfirmAction(
-        obj=inspection, title=_t("公示检查结果"),
-        summary=_t("检查结果将在公众页面公示，并记入该对象的信用记录。"),
+        obj=inspection, title=gettext("公示检查结果"),
+        summary=gettext("检查结果将在公众页面公示，并记入该对象的信用记录。"),
         perform=lambda comment, data: services.publish_result(by=request.user, inspection=inspection),
-        success=_t("已公示检查结果"), redirect_to=reverse("supervision:inspection", args=[inspection.pk]),
-        facts=[(_t("检查对象"), inspection.target.name), (_t("检查事项"), inspection.item.name),
-               (_t("检查结果"), inspection.get_conclusion_display()),
-               (_t("公示期限"), inspection.publish_due or "—")], button=_t("公示")))
+        success=gettext("已公示检查结果"), redirect_to=reverse("supervision:inspection", args=[inspection.pk]),
+        facts=[(gettext("检查对象"), inspection.target.name), (gettext("检查事项"), inspection.item.name),
+               (gettext("检查结果"), inspection.get_conclusion_display()),
+               (gettext("公示期限"), inspection.publish_due or "—")], button=gettext("公示")))
 
 
 @capability_required("supervision.view")
@@ -514,9 +514,9 @@ def calendar_add(request: HttpRequest) -> HttpResponse:
         day = form.cleaned_data["day"]
         CalendarDay.objects.update_or_create(day=day, defaults={"is_working": form.cleaned_data["is_working"],
                                                                 "name": form.cleaned_data["name"], "source": "manual"})
-        messages.success(request, _t("已保存 %(day)s") % {"day": day.isoformat()})
+        messages.success(request, gettext("已保存 %(day)s") % {"day": day.isoformat()})
         return redirect(f"{reverse('supervision:calendar')}?year={day.year}")
-    messages.error(request, _t("请填写正确的日期"))
+    messages.error(request, gettext("请填写正确的日期"))
     return redirect("supervision:calendar")
 
 
@@ -531,9 +531,9 @@ def calendar_year_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         CalendarYear.objects.update_or_create(year=form.cleaned_data["year"], defaults={
             "source": "manual", "document_no": form.cleaned_data["document_no"]})
-        messages.success(request, _t("已确认该年度节假日安排已录入"))
+        messages.success(request, gettext("已确认该年度节假日安排已录入"))
         return redirect("supervision:calendar")
-    return _form_page(request, form, title=_t("确认年度节假日已录入"), back=reverse("supervision:calendar"))
+    return _form_page(request, form, title=gettext("确认年度节假日已录入"), back=reverse("supervision:calendar"))
 
 
 # ---- fire safety ---------------------------------------------------------------------------------------
@@ -566,20 +566,20 @@ def fire_case_create(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         services.fire_case_create(by=request.user, institution=d["institution"], missing_paperwork=d["missing_paperwork"],
                                   handling=d["handling"], deadline=d["deadline"])
-        messages.success(request, _t("已登记处置"))
+        messages.success(request, gettext("已登记处置"))
         return redirect("supervision:fire")
-    return _form_page(request, form, title=_t("登记消防手续处置"), back=reverse("supervision:fire"))
+    return _form_page(request, form, title=gettext("登记消防手续处置"), back=reverse("supervision:fire"))
 
 
 @capability_required("supervision.manage")
 def fire_case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_scoped_or_404(FireSafetyCase.objects.select_related("institution"), request.user, pk=pk)
     return confirm_action(request, ConfirmAction(
-        obj=case, title=_t("消防手续处置办结"), summary=_t("确认该机构的消防手续已补办或已按规定处置完毕。"),
+        obj=case, title=gettext("消防手续处置办结"), summary=gettext("确认该机构的消防手续已补办或已按规定处置完毕。"),
         perform=lambda comment, data: services.fire_case_resolve(by=request.user, case=case, on=timezone.localdate()),
-        success=_t("已办结"), redirect_to=reverse("supervision:fire"),
-        facts=[(_t("养老机构"), case.institution.name), (_t("缺少的手续"), case.missing_paperwork)],
-        comment_required=True, comment_label=_t("办结情况")))
+        success=gettext("已办结"), redirect_to=reverse("supervision:fire"),
+        facts=[(gettext("养老机构"), case.institution.name), (gettext("缺少的手续"), case.missing_paperwork)],
+        comment_required=True, comment_label=gettext("办结情况")))
 
 
 # ---- complaints ----------------------------------------------------------------------------------------
@@ -633,9 +633,9 @@ def complaint_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _t("已受理，编号 %(n)s") % {"n": c.number})
+            messages.success(request, gettext("已受理，编号 %(n)s") % {"n": c.number})
             return redirect("supervision:complaint", pk=c.pk)
-    return _form_page(request, form, title=_t("受理投诉举报"), back=reverse("supervision:complaints"),
+    return _form_page(request, form, title=gettext("受理投诉举报"), back=reverse("supervision:complaints"),
                       status=400 if request.method == "POST" else 200)
 
 
@@ -657,11 +657,11 @@ def complaint_refer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.complaint_refer(by=request.user, complaint=c, department=form.cleaned_data["department"],
                                      on=form.cleaned_data["on"])
-            messages.success(request, _t("已移交"))
+            messages.success(request, gettext("已移交"))
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, _t("请填写移交部门和日期"))
+        messages.error(request, gettext("请填写移交部门和日期"))
     return redirect("supervision:complaint", pk=c.pk)
 
 
@@ -674,11 +674,11 @@ def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.complaint_close(by=request.user, complaint=c, outcome=form.cleaned_data["outcome"],
                                      substantiated=form.cleaned_data["substantiated"], on=form.cleaned_data["on"])
-            messages.success(request, _t("已办结"))
+            messages.success(request, gettext("已办结"))
         except DomainError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, _t("请填写处理结果"))
+        messages.error(request, gettext("请填写处理结果"))
     return redirect("supervision:complaint", pk=c.pk)
 
 
@@ -715,9 +715,9 @@ def credit_add(request: HttpRequest) -> HttpResponse:
         services.credit_add(by=request.user, target=d["target"], kind=d["kind"], title=d["title"],
                             authority=d["authority"], decided_on=d["decided_on"], document_no=d["document_no"],
                             valid_until=d["valid_until"], public=d["public"])
-        messages.success(request, _t("已登记信用记录"))
+        messages.success(request, gettext("已登记信用记录"))
         return redirect("supervision:credit")
-    return _form_page(request, form, title=_t("登记信用记录"), back=reverse("supervision:credit"))
+    return _form_page(request, form, title=gettext("登记信用记录"), back=reverse("supervision:credit"))
 
 
 FEED_COLUMNS = ["统一社会信用代码/登记号", "主体名称", "类别", "事项", "文书号", "认定机关", "决定日期", "公示截止"]
@@ -808,14 +808,14 @@ def public_verify(request: HttpRequest) -> HttpResponse:
         if upload is not None:
             raw = upload.read(5_000_001) if upload.size <= 5_000_000 else b""
             if not raw:
-                error = _t("文件为空或超过 5 MB")
+                error = gettext("文件为空或超过 5 MB")
         if not error:
             try:
                 record = json.loads(raw)
                 if not isinstance(record, dict):
                     raise ValueError
             except (ValueError, UnicodeDecodeError):
-                error = _t("无法读取记录：不是有效的 JSON 文件")
+                error = gettext("无法读取记录：不是有效的 JSON 文件")
             else:
                 verification = algorithm.verify(record)
     return render(request, "supervision/public_verify.html", {"form": form, "verification": verification,
