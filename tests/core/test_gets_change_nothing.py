@@ -108,7 +108,9 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
                                    file_path="/nonexistent/people.xlsx", file_sha256="0" * 64, status="done")
     export = UnmaskedExportRequest.objects.create(requested_by=city_admin, division_code="4417", reason="核对",
                                                   row_count=1, state="approved", decided_by=city_checker)
-    pk = {
+    from tests.supervision.conftest import supervision_objects
+
+    pk = supervision_objects(city_admin, home) | {
         "people/": person.pk, "people/import/": job.pk, "people/export/requests/": export.pk,
         "categories/": category.pk, "assessments/reassess/": person.pk, "assessments/": assessment.pk,
         "benefits/programmes/": age_allowance.pk, "benefits/runs/": run.pk,

@@ -180,6 +180,9 @@ class Conflict(AuditedModel):
         verbose_name_plural = _("回避情形")
         constraints = [models.UniqueConstraint(fields=["inspector", "target", "kind"], name="conflict_once")]
 
+    def __str__(self) -> str:
+        return f"{self.inspector.name} · {self.target.name}（{self.get_kind_display()}）"
+
 
 class DrawPlan(AuditedModel):
     title = models.CharField(_("抽查计划"), max_length=128)
@@ -287,6 +290,9 @@ class Finding(AuditedModel):
         verbose_name = _("检查发现")
         verbose_name_plural = _("检查发现")
 
+    def __str__(self) -> str:
+        return f"检查发现：{self.description[:30]}"
+
 
 class Rectification(AuditedModel):
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="rectifications")
@@ -305,6 +311,9 @@ class Rectification(AuditedModel):
         verbose_name = _("整改通知")
         verbose_name_plural = _("整改通知")
 
+    def __str__(self) -> str:
+        return f"整改通知：{self.requirement[:30]}（{self.deadline:%Y-%m-%d}）"
+
 
 class CalendarDay(AuditedModel):
     """An exception to Monday–Friday: a holiday on a weekday or an adjusted working day (调休上班) at a weekend."""
@@ -319,6 +328,9 @@ class CalendarDay(AuditedModel):
         verbose_name = _("节假日与调休")
         verbose_name_plural = _("工作日历")
 
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
 
 class CalendarYear(AuditedModel):
     """A year whose holidays are entered (by the seed from chinese-calendar or by an administrator)."""
@@ -331,6 +343,9 @@ class CalendarYear(AuditedModel):
         ordering = ["year"]
         verbose_name = _("日历年度")
         verbose_name_plural = _("日历年度")
+
+    def __str__(self) -> str:
+        return f"{self.year}年"
 
 
 class FireSafetyCase(AuditedModel):
@@ -352,6 +367,9 @@ class FireSafetyCase(AuditedModel):
         ordering = ["status", "deadline"]
         verbose_name = _("消防手续处置")
         verbose_name_plural = _("消防手续处置")
+
+    def __str__(self) -> str:
+        return f"消防手续处置：{self.institution.name}"
 
 
 class Complaint(AuditedModel):
