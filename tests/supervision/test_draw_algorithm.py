@@ -119,3 +119,10 @@ def test_the_stream_is_hmac_sha256_of_the_counter_as_documented():
     expected = int.from_bytes(hmac.new(b"abc", (0).to_bytes(8, "big"), hashlib.sha256).digest()[:8], "big")
     assert stream.next64() == expected
     assert draw.canonical([{"b": 1, "a": "阳"}]) == '[{"a":"阳","b":1}]'.encode()
+
+
+def test_a_record_too_large_or_malformed_is_refused_with_a_reason():
+    record = draw.record_document(seed="lottery-2026137", params=PARAMS, targets=targets(), inspectors=inspectors())
+    huge = {**record, "targets": [{"reg_no": str(k), "kind": "institution", "weight": 1} for k in range(draw.MAX_TARGETS + 1)]}
+    assert "记录过大" in draw.verify(huge).problems[0]
+    assert "记录格式不正确" in draw.verify({"algorithm": "v1"}).problems[0]

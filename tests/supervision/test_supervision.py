@@ -307,3 +307,10 @@ def test_roles_see_only_what_they_may_use(world, inspector_user):
     assert page_client(county).get("/supervision/items/").status_code == 200  # the city's list, seen by a county
     assert page_client(operator).get("/supervision/").status_code == 403
     assert page_client(inspector_user).get("/supervision/calendar/years/").status_code == 403
+
+
+def test_public_verification_is_limited_per_address(drawn):
+    public = Client()
+    body = json.dumps(drawn[1].document, ensure_ascii=False)
+    codes = [public.post("/public/supervision/verify/", {"text": body}).status_code for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALGORITHM_VERSION = "v1"
+# What a record handed in for verification may hold (a city's registers are far smaller).
+MAX_TARGETS, MAX_INSPECTORS, MAX_ITEMS = 20_000, 5_000, 200
 _TWO64 = 1 << 64
 
 
@@ -180,6 +182,9 @@ def verify(record: dict[str, Any]) -> Verification:
     """Re-run a published record: the register hashes, the result and its hash must all match."""
     problems: list[str] = []
     try:
+        sizes = (len(record["targets"]), len(record["inspectors"]), len(record["params"]["items"]))
+        if sizes[0] > MAX_TARGETS or sizes[1] > MAX_INSPECTORS or sizes[2] > MAX_ITEMS:
+            return Verification(False, [f"记录过大：最多 {MAX_TARGETS} 个检查对象、{MAX_INSPECTORS} 名检查人员、{MAX_ITEMS} 个事项"])
         if record.get("algorithm") != ALGORITHM_VERSION:
             return Verification(False, [f"不支持的算法版本：{record.get('algorithm')!r}（本程序实现 {ALGORITHM_VERSION}）"])
         t = normalise_targets(record["targets"])

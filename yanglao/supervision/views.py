@@ -798,10 +798,21 @@ class VerifyForm(forms.Form):
                            max_length=5_000_000)
 
 
+def _verify_allowed(request: HttpRequest) -> bool:
+    """At most 20 verifications per address in 10 minutes: each one re-runs a draw."""
+    from yanglao.core import ratelimit
+    from yanglao.core.clientip import client_ip
+
+    return ratelimit.hit("supervision-verify", client_ip(request) or "-", limit=20, window_seconds=600).allowed
+
+
 def public_verify(request: HttpRequest) -> HttpResponse:
     """Anyone re-runs a draw from a record file (as published, or as they received it)."""
     form = VerifyForm(request.POST or None, request.FILES or None)
     verification, error = None, ""
+    if request.method == "POST" and not _verify_allowed(request):
+        error = gettext("核验过于频繁，请10分钟后再试。")
+        return render(request, "supervision/public_verify.html", {"form": form, "error": error}, status=429)
     if request.method == "POST" and form.is_valid():
         raw: bytes | str = form.cleaned_data["text"]
         upload = form.cleaned_data["file"]
