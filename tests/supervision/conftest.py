@@ -22,10 +22,7 @@ def world(city_admin):
 
     home = inst_services.institution_create(by=city_admin, data={
         "name": "江城区社会福利中心", "ownership": "public", "division_code": "441702001001", "address": "北门路9号",
-        "capacity": 100})
-    home.credit_code = ""
-    home.licence_no = "阳民养备〔2021〕001号"
-    home.save()
+        "capacity": 100, "licence_no": "阳民养备〔2021〕001号"})  # no credit code yet: the filing number registers it
     items = [
         InspectionItem.objects.create(code="YL-01", name="备案情况检查", legal_basis="《养老机构管理办法》第九条",
                                       department=CIVIL, method="现场检查", kind="general", max_ratio_percent=30,
