@@ -10,4 +10,5 @@ MODULES = [
     "admissions",
     "homeadapt",
     "supervision",
+    "visits",
 ]

@@ -40,7 +40,7 @@ NAV: list[NavItem] = [
     NavItem("institutions", _("养老机构"), "institutions:list", "institutions.view", "⌂"),
     NavItem("admissions", _("评估轮候"), "admissions:list", "admissions.view", "☰"),
     NavItem("homecare", _("居家社区养老"), None, None, "☂"),
-    NavItem("visits", _("定期探访"), None, None, "☏"),
+    NavItem("visits", _("定期探访"), "visits:home", "visits.view", "☏"),
     NavItem("alarms", _("紧急救援"), None, None, "⚠"),
     NavItem("timebank", _("时间银行"), None, None, "⌛"),
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
