@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from yanglao.core.divisions import division_short_name
-from yanglao.core.models import Division
 from yanglao.core.scope import division_in_scope, restrict
 
 from . import plans
@@ -60,8 +59,7 @@ def rate_rows(user: Any, month: dt.date, within: str) -> tuple[RateRow, list[Rat
                 "GROUP BY 1 ORDER BY 1", [length, month, within + "%"])
             for area, due, visited in cur.fetchall():
                 areas[area] = [int(due), int(visited or 0)]
-    names = dict(Division.objects.filter(code__in=list(areas)).values_list("code", "name"))
-    children = [RateRow(code, names.get(code, code), d, v) for code, (d, v) in sorted(areas.items())]
+    children = [RateRow(code, division_short_name(code), d, v) for code, (d, v) in sorted(areas.items())]
     total = RateRow(within, division_short_name(within) if within else "", sum(r.due for r in children),
                     sum(r.visited for r in children))
     return total, children
@@ -95,7 +93,7 @@ def missed_reason_text(visit: Visit, today: dt.date | None = None) -> str:
 def missed_reason_counts(user: Any, month: dt.date, within: str) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     today = timezone.localdate()
-    for v in missed_people(user, month, within).only("status", "missed_reason", "due_date"):
+    for v in missed_people(user, month, within).select_related(None).only("status", "missed_reason", "due_date", "missed_note"):
         key = (str(MissedReason(v.missed_reason).label) if v.status == VisitStatus.MISSED and v.missed_reason
                else missed_reason_text(v, today))
         counts[key] = counts.get(key, 0) + 1
