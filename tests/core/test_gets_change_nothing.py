@@ -111,6 +111,24 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     from tests.supervision.conftest import supervision_objects
 
     pk = supervision_objects(city_admin, home) | {
+    from yanglao.visits.models import Referral, Visit, Visitor, VisitRecord, VisitTier
+
+    visitor = Visitor.objects.create(name="何晓敏", kind="community_worker", division_code=person.division_code)
+    done_visit, open_visit = (Visit.objects.create(
+        person=person, month=dt.date(2026, 11, 1), seq=seq, tier_name="重点对象", due_date=dt.date(2026, 11, 30),
+        visitor=visitor, division_code=person.division_code) for seq in (1, 2))
+    visit_record = VisitRecord.objects.create(
+        visit=done_visit, person=person, visitor=visitor, recorded_by=jiangcheng, method="home", health="良好",
+        visited_at=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), division_code=person.division_code)
+    referral = Referral.objects.create(record=visit_record, person=person, kind="subsidy", description="补贴申请",
+                                       due_date=dt.date(2026, 12, 1), opened_by=jiangcheng,
+                                       division_code=person.division_code)
+    tier = VisitTier.objects.create(division_code="4417", rank=9, name="测试", living_situations=["alone"],
+                                    valid_from=dt.date(2026, 1, 1))
+    pk = {
+        "visits/plan/": open_visit.pk, "visits/visit/": open_visit.pk, "visits/visits/": open_visit.pk,
+        "visits/records/": visit_record.pk, "visits/referrals/": referral.pk, "visits/visitors/": visitor.pk,
+        "visits/tiers/": tier.pk,
         "people/": person.pk, "people/import/": job.pk, "people/export/requests/": export.pk,
         "categories/": category.pk, "assessments/reassess/": person.pk, "assessments/": assessment.pk,
         "benefits/programmes/": age_allowance.pk, "benefits/runs/": run.pk,
