@@ -17,7 +17,16 @@ from yanglao.people.models import Person
 
 from . import plans, services
 from .defaults import ensure_default_tiers
-from .models import MissedReason, Referral, ReferralKind, ReferralStatus, Visit, VisitConsent, Visitor, VisitRecord
+from .models import (
+    MissedReason,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    Visit,
+    VisitConsent,
+    Visitor,
+    VisitRecord,
+)
 
 SURNAMES = "陈林黄李梁吴张何冯郑谢罗许关莫"
 GIVEN = ["秀兰", "志强", "美玲", "国华", "丽娟", "建军", "小红", "伟明", "慧敏", "海燕", "文杰", "春梅"]

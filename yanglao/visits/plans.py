@@ -112,9 +112,10 @@ def _seq_table(tiers: list[VisitTier], month: dt.date) -> tuple[str, list[Any]]:
     return " UNION ALL ".join(parts), params
 
 
-def plan_sql(within: str, month: dt.date, tiers: list[VisitTier]) -> tuple[str, list[Any]] | None:
-    """The INSERT … SELECT of the month for the people within `within` (a county or narrower, under the
-    county's `tiers`), or None when no tier is due this month."""
+def plan_sql(within: str, month: dt.date, tiers: list[VisitTier], *, counties: list[str] | None = None
+             ) -> tuple[str, list[Any]] | None:
+    """The INSERT … SELECT of the month for the people within `within` (and, if given, in one of
+    `counties`, which share these `tiers`), or None when no tier is due this month."""
     seqs, seq_params = _seq_table(tiers, month)
     if not seqs:
         return None
@@ -122,11 +123,16 @@ def plan_sql(within: str, month: dt.date, tiers: list[VisitTier]) -> tuple[str, 
     now = timezone.now()
     level_join = LEVEL_JOIN if compiled.needs_level else ""
     level_params: list[Any] = [month, month] if compiled.needs_level else []
+    county_filter = ""
+    county_params: list[Any] = []
+    if counties:
+        county_filter = "AND substr(p.division_code, 1, 6) IN (" + ", ".join(["%s"] * len(counties)) + ") "
+        county_params = list(counties)
     sql = (
         "WITH vis AS (SELECT id, division_code, row_number() OVER (PARTITION BY division_code ORDER BY id) AS idx, "
         "count(*) OVER (PARTITION BY division_code) AS n FROM visits_visitor WHERE active AND division_code LIKE %s), "
         f"tiered AS (SELECT p.id, p.division_code, {compiled.case_sql} AS tier FROM people_person p {level_join} "
-        "WHERE p.status = 'active' AND p.division_code LIKE %s "
+        f"WHERE p.status = 'active' AND p.division_code LIKE %s {county_filter}"
         "AND p.id NOT IN (SELECT person_id FROM visits_visitconsent WHERE NOT agreed)), "
         f"seqs AS ({seqs}), "
         "due AS (SELECT t.id, t.division_code, t.tier, row_number() OVER (PARTITION BY t.division_code "
@@ -139,7 +145,7 @@ def plan_sql(within: str, month: dt.date, tiers: list[VisitTier]) -> tuple[str, 
         "WHERE 1 = 1 ON CONFLICT DO NOTHING"
     )
     # in the order they appear in the text: the visitors, the CASE, the level join, the people
-    params: list[Any] = [within + "%", *compiled.params, *level_params, within + "%"]
+    params: list[Any] = [within + "%", *compiled.params, *level_params, within + "%", *county_params]
     params.extend(seq_params)
     params.extend([month, now, now])
     return sql, params
@@ -154,11 +160,25 @@ def counties_within(prefix: str) -> list[str]:
 
 def generate(prefix: str, month: dt.date) -> int:
     """Insert the month's missing visits for everyone due within `prefix` (a county, a township, a
-    community or the city). Returns the number of rows added."""
+    community or the city). Counties under the same rules (the city default, usually all of them) share
+    one statement. Returns the number of rows added."""
+    if len(prefix) >= 6:
+        groups = {(): [prefix[:6]]}
+        rules = {(): tiers_for(prefix[:6], month)}
+    else:
+        groups, rules = {}, {}
+        for county in counties_within(prefix):
+            tiers = tiers_for(county, month)
+            key = tuple(t.pk for t in tiers)
+            groups.setdefault(key, []).append(county)
+            rules[key] = tiers
+    everyone = len(groups) == 1
     added = 0
-    for county in counties_within(prefix):
-        tiers = tiers_for(county, month)
-        built = plan_sql(prefix if len(prefix) > 6 else county, month, tiers)
+    for key, counties in groups.items():
+        if len(prefix) >= 6:
+            built = plan_sql(prefix, month, rules[key])
+        else:
+            built = plan_sql(prefix, month, rules[key], counties=None if everyone else counties)
         if built is None:
             continue
         sql, params = built
