@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -150,14 +150,14 @@ def generate(request: HttpRequest) -> HttpResponse:
     within = request.user.scope_prefix or ""
     existing = plans.planned_count(within, month)
     action = ConfirmAction(
-        obj=request.user, title=_t("生成探访计划"),
-        summary=_t("按探访对象规则，为辖区内应探访的老年人生成 %(m)s 的探访计划，并按社区平均分配给在岗探访人员。"
+        obj=request.user, title=gettext("生成探访计划"),
+        summary=gettext("按探访对象规则，为辖区内应探访的老年人生成 %(m)s 的探访计划，并按社区平均分配给在岗探访人员。"
                    "已生成的不会重复生成。") % {"m": f"{month:%Y年%m月}"},
-        facts=[(_t("月份"), f"{month:%Y年%m月}"), (_t("已有计划"), f"{existing:,}")],
-        perform=lambda comment, data: _t("已生成 %(n)s 项探访计划") % {
+        facts=[(gettext("月份"), f"{month:%Y年%m月}"), (gettext("已有计划"), f"{existing:,}")],
+        perform=lambda comment, data: gettext("已生成 %(n)s 项探访计划") % {
             "n": f"{services.plan_generate(by=request.user, month=month):,}"},
-        success=_t("已生成探访计划"), redirect_to=reverse("visits:plan") + f"?month={month:%Y-%m}",
-        cancel_to=reverse("visits:plan"), button=_t("生成"), division_code=within)
+        success=gettext("已生成探访计划"), redirect_to=reverse("visits:plan") + f"?month={month:%Y-%m}",
+        cancel_to=reverse("visits:plan"), button=gettext("生成"), division_code=within)
     return confirm_action(request, action)
 
 
@@ -168,9 +168,9 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         visitor_id = int(request.POST.get("visitor") or 0)
         services.visit_reassign(by=request.user, visit=visit, visitor_id=visitor_id)
-        messages.success(request, _t("已改派"))
+        messages.success(request, gettext("已改派"))
     except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", _t("请选择探访人员")))
+        messages.error(request, getattr(exc, "message", gettext("请选择探访人员")))
     back = request.POST.get("next") or reverse("visits:plan")
     return redirect(back if back.startswith("/visits/") else reverse("visits:plan"))
 
@@ -207,7 +207,7 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_scoped_or_404(Visit.objects.select_related("person"), request.user, pk=pk)
     person = visit.person
     if not person.phone_enc:
-        messages.error(request, _t("该老年人未登记联系电话"))
+        messages.error(request, gettext("该老年人未登记联系电话"))
         return redirect("visits:mine")
     with audit_context(request.user):
         audit_sensitive_view(person, fields=["phone"], reveal=True, reason=CALL_REASON,
@@ -263,7 +263,7 @@ def record_visit(request: HttpRequest, pk: int) -> HttpResponse:
                 if not details:
                     form.add_error(None, exc.message)
             else:
-                messages.success(request, _t("探访记录已保存"))
+                messages.success(request, gettext("探访记录已保存"))
                 return redirect("visits:record_detail", rec.pk)
         status = 400
     return render(request, "visits/record_form.html", {"visit": visit, "form": form,
@@ -292,7 +292,7 @@ def mark_missed(request: HttpRequest, pk: int) -> HttpResponse:
                 if not details:
                     form.add_error(None, exc.message)
             else:
-                messages.success(request, _t("已登记未探访原因"))
+                messages.success(request, gettext("已登记未探访原因"))
                 return redirect("visits:mine" if request.user.can("visits.record") else "visits:plan")
         status = 400
     return render(request, "visits/missed_form.html", {"visit": visit, "form": form}, status=status)
@@ -328,7 +328,7 @@ def refer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.referral_open(by=request.user, record=rec, kind=request.POST.get("kind", ""),
                                description=request.POST.get("description", ""))
-        messages.success(request, _t("已转介"))
+        messages.success(request, gettext("已转介"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("visits:record_detail", rec.pk)
@@ -358,24 +358,24 @@ def referrals(request: HttpRequest) -> HttpResponse:
 @capability_required("visits.plan")
 def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     referral = get_scoped_or_404(Referral.objects.select_related("person"), request.user, pk=pk)
-    facts = [(_t("老年人"), referral.person.name), (_t("转介类型"), referral.get_kind_display()),
-             (_t("转介事项"), referral.description), (_t("办理期限"), f"{referral.due_date:%Y-%m-%d}")]
+    facts = [(gettext("老年人"), referral.person.name), (gettext("转介类型"), referral.get_kind_display()),
+             (gettext("转介事项"), referral.description), (gettext("办理期限"), f"{referral.due_date:%Y-%m-%d}")]
     back = reverse("visits:referrals") + "?status=open"
     if action == "accept":
-        conf = ConfirmAction(obj=referral, title=_t("受理转介"), summary=_t("受理后由您跟进办理，直至办结。"
-                             "能力评估转介会同时登记评估申请。"), facts=facts, button=_t("受理"),
+        conf = ConfirmAction(obj=referral, title=gettext("受理转介"), summary=gettext("受理后由您跟进办理，直至办结。"
+                             "能力评估转介会同时登记评估申请。"), facts=facts, button=gettext("受理"),
                              perform=lambda c, d: services.referral_accept(by=request.user, referral=referral, note=c)
-                             and None, success=_t("已受理"), redirect_to=back, cancel_to=back)
+                             and None, success=gettext("已受理"), redirect_to=back, cancel_to=back)
     elif action in ("close", "cancel"):
         cancel = action == "cancel"
-        conf = ConfirmAction(obj=referral, title=_t("撤销转介") if cancel else _t("办结转介"),
-                             summary=_t("请写明撤销原因。") if cancel else _t("请写明办理结果（如：已派单上门服务、已受理补贴申请）。"),
+        conf = ConfirmAction(obj=referral, title=gettext("撤销转介") if cancel else gettext("办结转介"),
+                             summary=gettext("请写明撤销原因。") if cancel else gettext("请写明办理结果（如：已派单上门服务、已受理补贴申请）。"),
                              facts=facts, comment_required=True,
-                             comment_label=_t("撤销原因") if cancel else _t("办理结果"),
+                             comment_label=gettext("撤销原因") if cancel else gettext("办理结果"),
                              perform=lambda c, d: services.referral_close(by=request.user, referral=referral, outcome=c,
                                                                          cancel=cancel) and None,
-                             success=_t("已撤销") if cancel else _t("已办结"), redirect_to=back, cancel_to=back,
-                             button=_t("撤销") if cancel else _t("办结"), danger=cancel)
+                             success=gettext("已撤销") if cancel else gettext("已办结"), redirect_to=back, cancel_to=back,
+                             button=gettext("撤销") if cancel else gettext("办结"), danger=cancel)
     else:
         raise Http404
     return confirm_action(request, conf)
@@ -411,7 +411,7 @@ def visitors(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _t("已添加探访人员"))
+                messages.success(request, gettext("已添加探访人员"))
                 return redirect("visits:visitors")
         status = 400
     others = list(_visitors_of(request.user, within)) if form is not None else []
@@ -427,9 +427,9 @@ def visitor_handover(request: HttpRequest, pk: int) -> HttpResponse:
                                               target_id=int(request.POST.get("visitor") or 0))
         if request.POST.get("deactivate") == "1":
             services.visitor_set_active(by=request.user, visitor=source, active=False)
-        messages.success(request, _t("已将 %(n)s 项待探访转交") % {"n": moved})
+        messages.success(request, gettext("已将 %(n)s 项待探访转交") % {"n": moved})
     except (DomainError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", _t("请选择探访人员")))
+        messages.error(request, getattr(exc, "message", gettext("请选择探访人员")))
     return redirect("visits:visitors")
 
 
@@ -470,7 +470,7 @@ def tiers(request: HttpRequest) -> HttpResponse:
                 for key, reason in details.items():
                     form.add_error(key if key in form.fields else None, reason)
             else:
-                messages.success(request, _t("已添加规则"))
+                messages.success(request, gettext("已添加规则"))
                 return redirect("visits:tiers")
         status = 400
     own = list(VisitTier.objects.filter(division_code=prefix).order_by("-valid_to", "rank")) if can_configure else []
@@ -484,7 +484,7 @@ def tier_end(request: HttpRequest, pk: int) -> HttpResponse:
     tier = get_scoped_or_404(VisitTier.objects.all(), request.user, pk=pk)
     try:
         services.tier_end(by=request.user, tier=tier)
-        messages.success(request, _t("规则已停用"))
+        messages.success(request, gettext("规则已停用"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("visits:tiers")
@@ -511,7 +511,7 @@ def consent(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _t("已登记探访意愿"))
+                messages.success(request, gettext("已登记探访意愿"))
                 return redirect("visits:consent")
         status = 400
     recent = restrict(VisitConsent.objects.select_related("person"), request.user).order_by("-updated_at")[:20]
@@ -536,7 +536,7 @@ def change(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
             else:
                 due = timezone.localtime(visit.due_by)
-                messages.success(request, _t("已安排探访，须在 %(t)s 前完成") % {"t": f"{due:%m月%d日 %H:%M}"})
+                messages.success(request, gettext("已安排探访，须在 %(t)s 前完成") % {"t": f"{due:%m月%d日 %H:%M}"})
                 return redirect("visits:plan")
         status = 400
     return render(request, "visits/change.html", {"form": form}, status=status)
