@@ -37,3 +37,42 @@ def test_the_demo_has_every_state_and_nanen_sees_last_months_rate(divisions):
     page = page_client(nanen).get("/visits/").content.decode()
     assert total.rate_text in page
     assert page_client(beimen).get("/visits/mine/").status_code == 200
+
+
+def test_every_visits_page_opens_for_every_role_that_has_it(divisions):
+    with audit_context(actor=AuditActor(user_id=None, username="cli:load_demo")):
+        create_demo_accounts()
+        seed_people(60, seed=2027, city="441702001001")
+        demo.load_demo(seed=2026)
+    rec = Visit.objects.filter(status="done").first().record
+    pages = ["/visits/", "/visits/missed/", "/visits/plan/", "/visits/plan/?status=overdue", "/visits/referrals/",
+             "/visits/referrals/?status=open", "/visits/visitors/", "/visits/tiers/", f"/visits/records/{rec.pk}/"]
+    recorders = ["/visits/mine/", "/visits/consent/", "/visits/change/"]
+    for username in ("city", "jiangcheng", "nanen", "beimen"):
+        client = page_client(User.objects.get(username=username))
+        for url in pages + (recorders if username in ("nanen", "beimen") else []):
+            assert client.get(url).status_code == 200, (username, url)
+    assert page_client(User.objects.get(username="assessor1")).get("/visits/").status_code == 403
+
+
+def test_bad_visitor_and_consent_input_is_refused(divisions):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yanglao.core.errors import ValidationFailed
+    from yanglao.visits import services
+
+    with audit_context(actor=AuditActor(user_id=None, username="t")):
+        create_demo_accounts()
+        seed_people(5, seed=2027, city="441702001001")
+    nanen = User.objects.get(username="nanen")
+    with pytest.raises(ValidationFailed):
+        services.visitor_create(by=nanen, name="", kind="astronaut", division_code="441702001")
+    beimen = User.objects.get(username="beimen")
+    person = __import__("yanglao.people.models", fromlist=["Person"]).Person.objects.first()
+    with pytest.raises(ValidationFailed):
+        services.consent_record(by=beimen, person=person, agreed=True, on=timezone.localdate() + dt.timedelta(days=1))
+    client = page_client(nanen)
+    resp = client.post("/visits/visitors/", {"name": "", "kind": "community_worker", "division_code": ""})
+    assert resp.status_code == 400
