@@ -108,9 +108,6 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
                                    file_path="/nonexistent/people.xlsx", file_sha256="0" * 64, status="done")
     export = UnmaskedExportRequest.objects.create(requested_by=city_admin, division_code="4417", reason="核对",
                                                   row_count=1, state="approved", decided_by=city_checker)
-    from tests.supervision.conftest import supervision_objects
-
-    pk = supervision_objects(city_admin, home) | {
     from yanglao.visits.models import Referral, Visit, Visitor, VisitRecord, VisitTier
 
     visitor = Visitor.objects.create(name="何晓敏", kind="community_worker", division_code=person.division_code)
@@ -125,7 +122,9 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
                                        division_code=person.division_code)
     tier = VisitTier.objects.create(division_code="4417", rank=9, name="测试", living_situations=["alone"],
                                     valid_from=dt.date(2026, 1, 1))
-    pk = {
+    from tests.supervision.conftest import supervision_objects
+
+    pk = supervision_objects(city_admin, home) | {
         "visits/plan/": open_visit.pk, "visits/visit/": open_visit.pk, "visits/visits/": open_visit.pk,
         "visits/records/": visit_record.pk, "visits/referrals/": referral.pk, "visits/visitors/": visitor.pk,
         "visits/tiers/": tier.pk,
