@@ -9,6 +9,7 @@ MODULES = [
     "institutions",
     "admissions",
     "homeadapt",
+    "alarms",
     "supervision",
     "visits",
 ]

@@ -41,7 +41,7 @@ NAV: list[NavItem] = [
     NavItem("admissions", _("评估轮候"), "admissions:list", "admissions.view", "☰"),
     NavItem("homecare", _("居家社区养老"), None, None, "☂"),
     NavItem("visits", _("定期探访"), "visits:home", "visits.view", "☏"),
-    NavItem("alarms", _("紧急救援"), None, None, "⚠"),
+    NavItem("alarms", _("紧急救援"), "alarms:console", "alarms.view", "⚠"),
     NavItem("timebank", _("时间银行"), None, None, "⌛"),
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
