@@ -104,7 +104,7 @@ def nearest_responders(incident: Incident, limit: int = 8) -> list[Responder]:
     found: list[Responder] = []
     for c in incident.person.contacts.all():
         found.append(Responder(ResponderKind.FAMILY, f"{c.name}（{c.relation or c.get_kind_display()}）", "家属", 0))
-    workers = (User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, division_id__startswith=code[:9])
+    workers = (User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, division__code__startswith=code[:9])
                .order_by("division_id", "username")[:20])
     for w in workers:
         d = _distance(code, str(w.division_id))
