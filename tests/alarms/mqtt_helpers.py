@@ -25,6 +25,8 @@ def broker_up() -> bool:
         return False
 
 
+if os.environ.get("YANGLAO_REQUIRE_MQTT") and not broker_up():
+    raise RuntimeError("YANGLAO_REQUIRE_MQTT is set but Mosquitto is not listening on 127.0.0.1:1883")
 needs_broker = pytest.mark.skipif(not broker_up(), reason="Mosquitto is not running on 127.0.0.1:1883 (.ci/run starts it)")
 
 
