@@ -154,15 +154,34 @@ def _open_incident(device: Device, kind: str, raised_at: dt.datetime, count: int
     raise Conflict("报警并发冲突，请重试")
 
 
+def _new_incidents(firsts: dict[int, tuple[Device, str, dt.datetime, int]], now: dt.datetime) -> dict[int, int]:
+    """One INSERT for the devices without an incident open: {device id: new incident id}. A device whose
+    insert met the partial unique index (another ingester opened one meanwhile) is left out, to be joined."""
+    if not firsts:
+        return {}
+    table = Incident._meta.db_table
+    cols = ("created_at, updated_at, version, device_id, person_id, kind, emergency, state, opened_at, alarm_count, "
+            "responder_kind, responder_name, outcome, follow_up_note, division_code")
+    values = ", ".join(["(%s, %s, 1, %s, %s, %s, %s, %s, %s, %s, '', '', '', '', %s)"] * len(firsts))
+    params: list[Any] = []
+    for device, kind, opened, count in firsts.values():
+        params += [now, now, device.pk, device.person_id, kind, kind in EMERGENCY_KINDS, IncidentState.OPEN,
+                   min(opened, now), count, device.division_code]
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} ON CONFLICT DO NOTHING RETURNING id, device_id", params)
+        return {int(r[1]): int(r[0]) for r in cur.fetchall()}
+
+
 def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list[IngestResult]:
-    """Store a batch of device messages in one transaction and open or join incidents.
+    """Store a batch of device messages in one transaction and open or join incidents, set-based: a
+    handful of statements per batch whatever its size (the insert of the alarms, the lock and update of
+    the incidents already open, the insert of new ones, the link, the steps, one audit line).
 
     Idempotent: a message whose (device, message id) is already stored is a duplicate and changes nothing,
     so the subscriber may acknowledge to the broker only after this commits, and a redelivery after a
     crash is harmless. Unknown or disabled devices are reported, not stored."""
     items = list(items)
     now = now or timezone.now()
-    results: list[IngestResult | None] = [None] * len(items)
     with audit_context(actor=INGEST_ACTOR), transaction.atomic():
         devices = {d.code: d for d in Device.objects.filter(code__in={i.device_code for i in items}, active=True)}
         rows: list[tuple[int, str, str, str, dt.datetime, str]] = []
@@ -183,33 +202,74 @@ def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list
             alarm_id = new_ids.get((device_id, message_id))
             if alarm_id is not None:
                 by_device[device_id].append((alarm_id, kind, channel, raised))
-        incident_of: dict[int, int] = {}
-        steps: list[IncidentStep] = []
+        for alarms in by_device.values():
+            alarms.sort(key=lambda a: (a[3], a[0]))
         device_by_id = {d.pk: d for d in devices.values()}
-        for device_id, alarms in sorted(by_device.items()):
-            device = device_by_id[device_id]
-            first = min(alarms, key=lambda a: a[3])
-            incident, created = _open_incident(device, first[1], first[3], len(alarms), now)
-            Alarm.objects.filter(pk__in=[a[0] for a in alarms]).update(incident=incident)
-            for n, (alarm_id, kind, channel, raised) in enumerate(alarms):
-                incident_of[alarm_id] = incident.pk
-                step_kind = StepKind.ALARM if created and n == 0 else StepKind.REPEAT
-                steps.append(IncidentStep(incident=incident, at=raised, kind=step_kind,
-                                          text=f"{AlarmKind(kind).label}（{device.get_kind_display()} {device.code}，"
-                                               f"{dict(_channel_labels())[channel]}）"))
-        IncidentStep.objects.bulk_create(steps)
-    for n, item in enumerate(items):
+        incident_of_device: dict[int, int] = {}
+        created: set[int] = set()
+        if by_device:
+            open_now = dict(Incident.objects.select_for_update().filter(device_id__in=list(by_device))
+                            .exclude(state=IncidentState.CLOSED).values_list("device_id", "pk"))
+            firsts = {d: (device_by_id[d], a[0][1], a[0][3], len(a)) for d, a in by_device.items() if d not in open_now}
+            made = _new_incidents(firsts, now)
+            incident_of_device.update(made)
+            created.update(made.values())
+            for device_id in firsts.keys() - made.keys():  # lost a race: join the winner's incident
+                alarms = by_device[device_id]
+                incident, _new = _open_incident(device_by_id[device_id], alarms[0][1], alarms[0][3], len(alarms), now)
+                incident_of_device[device_id] = incident.pk
+            if open_now:
+                table = Incident._meta.db_table
+                values = ", ".join(["(%s, %s)"] * len(open_now))
+                params: list[Any] = [x for d, pk in open_now.items() for x in (pk, len(by_device[d]))]
+                with connection.cursor() as cur:
+                    cur.execute(f"UPDATE {table} SET alarm_count = {table}.alarm_count + v.n, "
+                                f"version = {table}.version + 1, updated_at = %s "
+                                f"FROM (VALUES {values}) AS v(id, n) WHERE {table}.id = v.id", [now, *params])
+                incident_of_device.update(open_now)
+            link = ", ".join(["(%s, %s)"] * sum(len(a) for a in by_device.values()))
+            link_params = [x for d, alarms in by_device.items() for a in alarms for x in (a[0], incident_of_device[d])]
+            table = Alarm._meta.db_table
+            with connection.cursor() as cur:
+                cur.execute(f"UPDATE {table} SET incident_id = v.incident FROM (VALUES {link}) AS v(id, incident) "
+                            f"WHERE {table}.id = v.id", link_params)
+            labels = dict(_channel_labels())
+            steps = []
+            for device_id, alarms in by_device.items():
+                device = device_by_id[device_id]
+                incident_id = incident_of_device[device_id]
+                for n, (_alarm_id, kind, channel, raised) in enumerate(alarms):
+                    step_kind = StepKind.ALARM if incident_id in created and n == 0 else StepKind.REPEAT
+                    steps.append(IncidentStep(incident_id=incident_id, at=raised, kind=step_kind,
+                                              text=f"{AlarmKind(kind).label}（{device.get_kind_display()} {device.code}，"
+                                                   f"{labels[channel]}）"))
+            IncidentStep.objects.bulk_create(steps)
+            audit_bulk(Incident, operation="alarm_ingest", count=len(new_ids),
+                       params={"alarms": len(new_ids), "incidents_opened": len(created),
+                               "incidents_joined": len(by_device) - len(created)})
+    results: list[IngestResult] = []
+    duplicates = [(devices[i.device_code].pk, i.message_id) for i in items
+                  if i.device_code in devices and (devices[i.device_code].pk, i.message_id) not in new_ids]
+    stored: dict[tuple[int, str], tuple[int, int | None]] = {}
+    if duplicates:
+        for pk, device_id, message_id, incident_id in Alarm.objects.filter(
+                device_id__in={d for d, _m in duplicates}, message_id__in={m for _d, m in duplicates}).values_list(
+                "pk", "device_id", "message_id", "incident_id"):
+            stored[(device_id, message_id)] = (pk, incident_id)
+    reported: set[tuple[int, str]] = set()
+    for item in items:
         device = devices.get(item.device_code)
         if device is None:
-            results[n] = IngestResult("unknown_device")
+            results.append(IngestResult("unknown_device"))
             continue
-        alarm_id = new_ids.get((device.pk, item.message_id))
-        if alarm_id is not None and alarm_id in incident_of:
-            results[n] = IngestResult("new", alarm_id, incident_of.pop(alarm_id))
+        key = (device.pk, item.message_id)
+        if key in new_ids and key not in reported:
+            reported.add(key)
+            results.append(IngestResult("new", new_ids[key], incident_of_device.get(device.pk)))
         else:
-            existing = Alarm.objects.filter(device=device, message_id=item.message_id).values("pk", "incident_id").first()
-            results[n] = IngestResult("duplicate", existing and existing["pk"], existing and existing["incident_id"])
-    return [r for r in results if r is not None]
+            pk, incident_id = stored.get(key, (new_ids.get(key), incident_of_device.get(device.pk)))
+            results.append(IngestResult("duplicate", pk, incident_id))
+    return results
 
 
 def _channel_labels() -> list[tuple[str, Any]]:
