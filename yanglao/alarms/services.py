@@ -27,6 +27,7 @@ from .choices import (
     EMERGENCY_KINDS,
     UNACKNOWLEDGED_STATES,
     AlarmKind,
+    DeviceKind,
     IncidentState,
     Outcome,
     ResponderKind,
@@ -234,6 +235,8 @@ def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list
                 cur.execute(f"UPDATE {table} SET incident_id = v.incident FROM (VALUES {link}) AS v(id, incident) "
                             f"WHERE {table}.id = v.id", link_params)
             labels = dict(_channel_labels())
+            kind_labels = {k.value: str(k.label) for k in AlarmKind}
+            device_labels = {k.value: str(k.label) for k in DeviceKind}
             steps = []
             for device_id, alarms in by_device.items():
                 device = device_by_id[device_id]
@@ -241,7 +244,7 @@ def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list
                 for n, (_alarm_id, kind, channel, raised) in enumerate(alarms):
                     step_kind = StepKind.ALARM if incident_id in created and n == 0 else StepKind.REPEAT
                     steps.append(IncidentStep(incident_id=incident_id, at=raised, kind=step_kind,
-                                              text=f"{AlarmKind(kind).label}（{device.get_kind_display()} {device.code}，"
+                                              text=f"{kind_labels[kind]}（{device_labels[device.kind]} {device.code}，"
                                                    f"{labels[channel]}）"))
             IncidentStep.objects.bulk_create(steps)
             audit_bulk(Incident, operation="alarm_ingest", count=len(new_ids),
@@ -275,7 +278,7 @@ def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list
 def _channel_labels() -> list[tuple[str, Any]]:
     from .choices import Channel
 
-    return [(c.value, c.label) for c in Channel]
+    return [(c.value, str(c.label)) for c in Channel]
 
 
 def escalate_overdue(*, now: dt.datetime | None = None) -> int:
