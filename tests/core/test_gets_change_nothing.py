@@ -123,11 +123,16 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     tier = VisitTier.objects.create(division_code="4417", rank=9, name="测试", living_situations=["alone"],
                                     valid_from=dt.date(2026, 1, 1))
     from tests.supervision.conftest import supervision_objects
+    from yanglao.alarms import services as alarm_services
+
+    alarm_device, _token = alarm_services.device_register(by=jiangcheng, person=person, kind="red_button", code="YJ-RB-9")
+    alarm_incident = alarm_services.ingest([alarm_services.Incoming(alarm_device.code, "m-1", "mqtt")])[0].incident_id
 
     pk = supervision_objects(city_admin, home) | {
         "visits/plan/": open_visit.pk, "visits/visit/": open_visit.pk, "visits/visits/": open_visit.pk,
         "visits/records/": visit_record.pk, "visits/referrals/": referral.pk, "visits/visitors/": visitor.pk,
         "visits/tiers/": tier.pk,
+        "alarms/incidents/": alarm_incident, "alarms/devices/": alarm_device.pk,
         "people/": person.pk, "people/import/": job.pk, "people/export/requests/": export.pk,
         "categories/": category.pk, "assessments/reassess/": person.pk, "assessments/": assessment.pk,
         "benefits/programmes/": age_allowance.pk, "benefits/runs/": run.pk,

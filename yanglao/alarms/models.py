@@ -110,7 +110,9 @@ class Incident(AuditedModel):
     @property
     def number(self) -> str:
         """JY20261129-00042: the day it opened and its record number, as offices quote it on the phone."""
-        return f"JY{self.opened_at:%Y%m%d}-{self.pk or 0:05d}"
+        from django.utils import timezone
+
+        return f"JY{timezone.localtime(self.opened_at):%Y%m%d}-{self.pk or 0:05d}"
 
     @property
     def is_open(self) -> bool:
