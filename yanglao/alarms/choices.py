@@ -44,8 +44,8 @@ EMERGENCY_KINDS = frozenset(set(AlarmKind.values) - {AlarmKind.SERVICE})
 
 
 class Channel(models.TextChoices):
-    MQTT = "mqtt", _("物联网（MQTT）")
-    HTTP = "http", _("手机应用（HTTP）")
+    MQTT = "mqtt", _("物联网")
+    HTTP = "http", _("手机应用")
     SIMULATOR = "simulator", _("模拟器")
 
 

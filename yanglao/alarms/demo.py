@@ -119,7 +119,7 @@ def _incidents(devices: list[Device], rng: random.Random, now: dt.datetime) -> i
         handler = handlers.get(device.division_code[:6])
         inc = Incident(device=device, person=device.person, kind=kind, emergency=kind in EMERGENCY_KINDS, state=state,
                        opened_at=opened, division_code=device.division_code, alarm_count=rng.choice([1, 1, 1, 2, 3]))
-        steps = [(opened, StepKind.ALARM, None, f"{AlarmKind(kind).label}（{device.get_kind_display()} {device.code}，物联网（MQTT））")]
+        steps = [(opened, StepKind.ALARM, None, f"{AlarmKind(kind).label}（{device.get_kind_display()} {device.code}，物联网）")]
         t = opened
         if state == IncidentState.ESCALATED:
             inc.escalated_at = opened + dt.timedelta(minutes=3)
