@@ -68,6 +68,7 @@ class DeviceAlarmView(APIView):
             raise ValidationFailed("消息编号不能为空", details={"id": "消息编号不能为空"})
         result = services.ingest([services.Incoming(device.code, message_id, Channel.HTTP, form.validated_data.get("type"),
                                                     form.validated_data.get("at"))])[0]
+        services.escalate_overdue()  # without a broker there is no subscriber to do it
         return Response({"status": result.status, "alarm": result.alarm_id, "incident": result.incident_id},
                         status=201 if result.status == "new" else 200)
 

@@ -65,6 +65,7 @@ def simulate(request: HttpRequest) -> HttpResponse:
         return redirect("alarms:console")
     kind = choice_param(request.POST, "kind", [""] + list(DeviceKind.values)) or DeviceKind.RED_BUTTON
     device, result = run(division_prefix=request.user.scope_prefix or "", kind=kind)
+    services.escalate_overdue()
     if device is None:
         messages.error(request, _("辖区内没有可模拟的设备，请先登记设备"))
     else:

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from typing import Any
@@ -21,6 +22,8 @@ class Command(BaseCommand):
                               "--queue-name", queue])
             for queue in settings.TASK_QUEUES
         ]
+        if os.environ.get("YANGLAO_MQTT_URL"):  # with a broker configured, the alarms' MQTT subscriber too
+            workers.append(subprocess.Popen([sys.executable, "-m", "yanglao.manage", "alarm_subscriber"]))
         try:
             call_command("runserver", addr, insecure_serving=True, use_reloader=False)
         finally:
