@@ -79,7 +79,7 @@ def test_a_red_button_press_is_on_the_duty_console_within_a_second(devices, jian
         seen_after = None
         while time.monotonic() - started < 1.0:
             html = client.get("/alarms/live/").content.decode()  # what the console polls
-            if f'data-incident="' in html and device.person.name in html:
+            if 'data-incident="' in html and device.person.name in html:
                 seen_after = time.monotonic() - started
                 break
             time.sleep(0.02)
