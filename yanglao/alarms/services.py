@@ -224,16 +224,16 @@ def ingest(items: Iterable[Incoming], *, now: dt.datetime | None = None) -> list
                 values = ", ".join(["(%s, %s)"] * len(open_now))
                 params: list[Any] = [x for d, pk in open_now.items() for x in (pk, len(by_device[d]))]
                 with connection.cursor() as cur:
-                    cur.execute(f"UPDATE {table} SET alarm_count = {table}.alarm_count + v.n, "
+                    cur.execute(f"UPDATE {table} SET alarm_count = {table}.alarm_count + v.column2, "
                                 f"version = {table}.version + 1, updated_at = %s "
-                                f"FROM (VALUES {values}) AS v(id, n) WHERE {table}.id = v.id", [now, *params])
+                                f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1", [now, *params])
                 incident_of_device.update(open_now)
             link = ", ".join(["(%s, %s)"] * sum(len(a) for a in by_device.values()))
             link_params = [x for d, alarms in by_device.items() for a in alarms for x in (a[0], incident_of_device[d])]
             table = Alarm._meta.db_table
             with connection.cursor() as cur:
-                cur.execute(f"UPDATE {table} SET incident_id = v.incident FROM (VALUES {link}) AS v(id, incident) "
-                            f"WHERE {table}.id = v.id", link_params)
+                cur.execute(f"UPDATE {table} SET incident_id = v.column2 FROM (VALUES {link}) AS v "
+                            f"WHERE {table}.id = v.column1", link_params)  # VALUES columns: column1, column2
             labels = dict(_channel_labels())
             kind_labels = {k.value: str(k.label) for k in AlarmKind}
             device_labels = {k.value: str(k.label) for k in DeviceKind}
