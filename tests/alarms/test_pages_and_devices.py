@@ -108,3 +108,20 @@ def test_the_demo_data_has_every_state(jiangcheng, new_person):
     months = {d.month for d in Incident.objects.values_list("opened_at", flat=True)}
     assert len(months) >= 3
     assert load_demo(seed=1).endswith("未重复生成")
+
+
+def test_the_console_audits_what_it_shows_once_per_change_not_per_poll(red_button, older, nanen, jiangcheng):
+    from yanglao.alarms import services
+    from yanglao.core.models import AuditEntry
+
+    press(red_button, "m-1")
+    c = client_for(nanen)
+    lines = AuditEntry.objects.filter(action="view_sensitive", object_type__icontains="incident")
+    c.get("/alarms/")
+    for _ in range(3):
+        c.get("/alarms/live/")
+    assert lines.count() == 1
+    other, _t = services.device_register(by=jiangcheng, person=older, kind="smoke", code="YJ-SM-1")
+    press(other, "s-1")
+    c.get("/alarms/live/")
+    assert lines.count() == 2

@@ -32,9 +32,12 @@ def _live_context(request: HttpRequest) -> dict[str, Any]:
     incidents = list(selectors.console_incidents(request.user)[:100])
     rows = [{"incident": i, "overdue": selectors.is_overdue(i, now), "age": i.person.age_on(now.date()),
              "minutes": int((now - i.opened_at).total_seconds() // 60)} for i in incidents]
-    if incidents:
+    shown = ",".join(str(i.pk) for i in sorted(incidents, key=lambda i: i.pk))
+    if incidents and request.session.get("alarms_console_audited") != shown:
+        # one line each time the set of incidents shown changes, not one per 2-second poll
         audit_sensitive_list(Incident, ids=[i.pk for i in incidents], fields=["person", "age", "address"],
                              division_code=request.user.scope_prefix or "")
+        request.session["alarms_console_audited"] = shown
     return {"rows": rows, "now": now, "waiting": sum(1 for r in rows if r["incident"].state in ("open", "escalated")),
             "follow_ups": selectors.follow_ups_due(request.user).count(), "ack_minutes": conf.ack_seconds() // 60}
 
