@@ -72,6 +72,15 @@ def _clean(user, data):
     return form.is_valid(), form
 
 
+def test_a_name_posted_as_the_value_alone_is_searched_not_read_as_a_record_id(jiangcheng, new_person):
+    """An API-like post (`person` without `person_text`) of a name used to end in a 500 (int('黄秀英'))."""
+    person = new_person(name="黄秀英")
+    ok, form = _clean(jiangcheng, {"person": "黄秀英"})
+    assert ok and form.cleaned_data["person"] == person
+    ok, form = _clean(jiangcheng, {"person": "无此人"})
+    assert not ok and "没有找到" in form.errors["person"][0]
+
+
 def test_the_field_takes_a_unique_name_typed_without_choosing(jiangcheng, new_person):
     person = new_person(name="黄秀英")
     ok, form = _clean(jiangcheng, {"person": "", "person_text": "黄秀英"})

@@ -118,7 +118,7 @@ class PersonField(forms.Field):
         text = str(value).strip()
         if self.user is None:
             raise forms.ValidationError("无法确定您的管辖范围")
-        if isinstance(value, Picked):  # the record id the picker submits for the person chosen from its list
+        if isinstance(value, Picked) and text.isdigit():  # the record id the picker submits for the person chosen
             person = selectors.people_for(self.user).filter(pk=int(text)).exclude(status=Status.MERGED).first()
             if person is None:
                 raise forms.ValidationError("所选老年人不存在或不在您的管辖范围内，请重新搜索选择")
