@@ -22,11 +22,12 @@ class BenefitsConfig(AppConfig):
         register_capabilities({
             Role.CITY_ADMIN: {"benefits.view", "benefits.configure", "benefits.prepare", "benefits.approve",
                               "benefits.pay", "benefits.reconcile", "benefits.enrol", "benefits.suspend",
-                              "benefits.export", "benefits.reveal"},
+                              "benefits.export", "benefits.reveal", "benefits.match", "benefits.recover",
+                              "benefits.approve_write_off", "benefits.certify", "benefits.export_full"},
             Role.COUNTY_STAFF: {"benefits.view", "benefits.enrol", "benefits.suspend", "benefits.export",
-                                "benefits.reveal"},
-            Role.TOWNSHIP_STAFF: {"benefits.view", "benefits.enrol", "benefits.suspend"},
-            Role.COMMUNITY_WORKER: {"benefits.view"},
+                                "benefits.reveal", "benefits.match", "benefits.recover", "benefits.certify"},
+            Role.TOWNSHIP_STAFF: {"benefits.view", "benefits.enrol", "benefits.suspend", "benefits.certify"},
+            Role.COMMUNITY_WORKER: {"benefits.view", "benefits.certify"},
             Role.AUDITOR: {"benefits.view", "benefits.export"},
         })
 
@@ -38,5 +39,9 @@ class BenefitsConfig(AppConfig):
 
         register_todo("benefits.runs_to_approve", _("待复核的发放批次"), workbench.todo_runs_to_approve,
                       capability=("benefits.approve", "benefits.view"))
+        register_todo("benefits.life_cert_due", _("生存认证即将到期"), workbench.todo_life_cert_due,
+                      capability=("benefits.certify", "benefits.view"))
+        register_todo("benefits.match_review", _("待确认的数据比对变化"), workbench.todo_match_review,
+                      capability=("benefits.match", "benefits.view"))
         register_todo("benefits.enrolments", _("待审核的享受申请"), workbench.todo_enrolments_to_decide,
                       capability=("benefits.enrol", "benefits.view"))

@@ -47,6 +47,7 @@ class SuspensionReason(models.TextChoices):
     MOVED_AWAY = "moved_away", _("迁出")
     IMPRISONMENT = "imprisonment", _("服刑")
     INSTITUTION_ADMISSION = "institution_admission", _("入住养老机构")
+    PROOF_OF_LIFE = "proof_of_life", _("未按期生存认证")
     OTHER = "other", _("其他")
 
 
@@ -83,6 +84,7 @@ class StopReason(models.TextChoices):
     MERGED = "merged", _("档案合并")
     IMPRISONMENT = "imprisonment", _("停发：服刑")
     INSTITUTION_ADMISSION = "institution_admission", _("停发：入住养老机构")
+    PROOF_OF_LIFE = "proof_of_life", _("停发：未按期生存认证")
     SUSPENDED = "suspended", _("停发：其他")
     ENROLMENT_ENDED = "enrolment_ended", _("享受登记终止")
     INELIGIBLE = "ineligible", _("不再符合条件")
@@ -91,3 +93,45 @@ class StopReason(models.TextChoices):
 class PaymentOutcome(models.TextChoices):
     PAID = "paid", _("成功")
     FAILED = "failed", _("失败")
+
+
+class EndReason(models.TextChoices):
+    REQUEST = "request", _("本人申请")
+    RULE = "rule", _("不再符合条件")
+    DEATH = "death", _("死亡")
+    MOVED_AWAY = "moved_away", _("迁出")
+
+
+class MatchKind(models.TextChoices):
+    DEATH = "death", _("死亡名单（公安、卫健、殡葬）")
+    MOVED_AWAY = "moved_away", _("户籍迁出名单")
+    PRISON = "prison", _("服刑人员名单")
+    ASSISTANCE = "assistance", _("低保、特困变动名单")
+    DISABILITY = "disability", _("残疾人证名单")
+
+
+class MatchOutcome(models.TextChoices):
+    CONSISTENT = "consistent", _("一致")
+    CHANGE = "change", _("有变化")
+    NOT_FOUND = "not_found", _("档案中无此人")
+    BAD = "bad", _("行有误")
+
+
+class LifeCertMethod(models.TextChoices):
+    VISIT = "visit", _("社区工作人员上门")
+    VIDEO = "video", _("视频认证")
+    BANK_FACE = "bank_face", _("银行人脸识别")
+    APP_FACE = "app_face", _("APP人脸识别")
+    INSTITUTION = "institution", _("养老机构确认")
+
+
+class RecoveryStatus(models.TextChoices):
+    OPEN = "open", _("待追回")
+    PARTLY = "partly", _("部分追回")
+    RECOVERED = "recovered", _("已追回")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+class RecoveryPaymentKind(models.TextChoices):
+    REPAYMENT = "repayment", _("退回")
+    DEDUCTION = "deduction", _("从以后发放中抵扣")

@@ -115,8 +115,9 @@ def _reconcile(by: User, run_id: int, seed: int) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("结果")
     ws.append(["明细编号", "金额", "结果", "失败原因", "银行流水号"])
-    for line_id, amount, has_account in Entitlement.objects.filter(run=run).values_list(
-            "id", "amount", "person__bank_account__id"):
+    # lines held back from the file (no account…) were recorded as not paid when it went to the bank
+    for line_id, amount, has_account in Entitlement.objects.filter(run=run, amount__gt=0, result__isnull=True
+                                                                   ).values_list("id", "amount", "person__bank_account__id"):
         if has_account is None:
             ws.append([line_id, float(amount), "失败", "未登记代发账户", ""])
         elif rng.random() < 0.005:

@@ -166,7 +166,7 @@ def compile_rule(programme: Programme, month: dt.date, *, only_people_sql: str =
     # Suspended for this month: not paid (the suspension survives every later run).
     where.append(
         "NOT EXISTS (SELECT 1 FROM benefits_suspension s WHERE s.person_id = p.id AND s.programme_id = %s "
-        "AND s.from_month <= %s AND (s.to_month IS NULL OR s.to_month >= %s))"
+        "AND s.from_month <= %s AND (s.to_month IS NULL OR s.to_month >= %s) AND s.lifted_at IS NULL)"
     )
     params += [programme.pk, month, month]
     if programme.enrolment_mode == EnrolmentMode.APPLICATION:
@@ -232,10 +232,13 @@ def insert_back_pay(run: PaymentRun, now: dt.datetime) -> int:
             "SELECT en.person_id FROM benefits_enrolment en WHERE en.programme_id = %s AND en.status = 'approved' "
             "AND en.approved_at > %s "
             "UNION SELECT c.person_id FROM people_personcategory c WHERE c.created_at > %s "
-            "UNION SELECT pp.id FROM people_person pp WHERE pp.created_at > %s"
+            "UNION SELECT pp.id FROM people_person pp WHERE pp.created_at > %s "
+            # withheld months released (proof of life certified after the run)
+            "UNION SELECT s.person_id FROM benefits_suspension s WHERE s.programme_id = %s AND s.lifted_at > %s"
         )
         compiled = compile_rule(programme, month, only_people_sql=late,
-                                only_people_params=[programme.pk, approved_at, approved_at, approved_at])
+                                only_people_params=[programme.pk, approved_at, approved_at, approved_at,
+                                                    programme.pk, approved_at])
         if compiled is None:
             continue
         sql = (
@@ -257,15 +260,25 @@ def insert_carried(run: PaymentRun, now: dt.datetime) -> int:
         "FROM benefits_paymentresult res JOIN benefits_entitlement e ON e.id = res.line_id "
         "JOIN benefits_paymentrun r ON r.id = res.run_id JOIN people_person p ON p.id = e.person_id "
         "WHERE res.outcome = 'failed' AND e.programme_id = %s AND r.month < %s "
-        "AND r.status IN ('approved', 'paid', 'reconciled') ON CONFLICT DO NOTHING"
+        "AND r.status IN ('approved', 'paid', 'reconciled') "
+        # never for a month after a death or a move, nor a month the person is suspended for
+        "AND NOT (p.status IN ('deceased', 'moved_away') AND p.status_date < e.month) "
+        "AND NOT EXISTS (SELECT 1 FROM benefits_suspension s WHERE s.person_id = e.person_id "
+        "AND s.programme_id = e.programme_id AND s.from_month <= e.month AND (s.to_month IS NULL OR s.to_month >= e.month) "
+        "AND s.lifted_at IS NULL) ON CONFLICT DO NOTHING"
     )
     return _execute(sql, [run.pk, now, now, run.programme_id, run.month])
 
 
 def attach_adjustments(run: PaymentRun) -> int:
-    return Entitlement.objects.filter(programme_id=run.programme_id, kind="adjustment", run__isnull=True).update(
-        run=run
-    )
+    """Pending corrections join the run; a negative one (a deduction) only once it is signed by a
+    second person, and only for a person the run pays this month (never a line on its own)."""
+    from django.db.models import Q
+
+    return Entitlement.objects.filter(programme_id=run.programme_id, kind="adjustment", run__isnull=True).filter(
+        Q(amount__gt=0) | Q(signed_by__isnull=False, person__benefit_lines__run=run,
+                            person__benefit_lines__kind="regular")
+    ).update(run=run)
 
 
 def insert_stopped(run: PaymentRun) -> int:
@@ -277,7 +290,7 @@ def insert_stopped(run: PaymentRun) -> int:
         "WHEN p.status = 'merged' THEN 'merged' "
         "ELSE COALESCE((SELECT CASE s.reason WHEN 'other' THEN 'suspended' ELSE s.reason END "
         "  FROM benefits_suspension s WHERE s.person_id = p.id AND s.programme_id = %s AND s.from_month <= %s "
-        "  AND (s.to_month IS NULL OR s.to_month >= %s) ORDER BY s.from_month DESC LIMIT 1), "
+        "  AND (s.to_month IS NULL OR s.to_month >= %s) AND s.lifted_at IS NULL ORDER BY s.from_month DESC LIMIT 1), "
         " (SELECT 'enrolment_ended' FROM benefits_enrolment en WHERE en.person_id = p.id AND en.programme_id = %s "
         "  AND en.status IN ('ended', 'approved') AND en.to_month IS NOT NULL AND en.to_month < %s LIMIT 1), "
         " 'ineligible') END, p.division_code "
@@ -332,6 +345,10 @@ def compute(run_id: int, attempt: int) -> PaymentRun:
         compiled = compile_rule(run.programme, run.month)
         if compiled is None:
             raise ValueError(f"{month_label(run.month)}没有有效的享受条件或补贴标准，请先设置")
+        _progress(run, attempt, 5, "生存认证：逾期未认证的暂停发放")
+        from .lifecert import suspend_overdue
+
+        suspend_overdue(run.programme, run.month)
         _progress(run, attempt, 10, "计算当月享受名单")
         regular = insert_regular(run, compiled, now)
         _progress(run, attempt, 60, "计算补发")

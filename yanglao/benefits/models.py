@@ -29,6 +29,12 @@ from yanglao.core.scope import ScopedQuerySet
 
 from .choices import (
     BandBasis,
+    EndReason,
+    LifeCertMethod,
+    MatchKind,
+    MatchOutcome,
+    RecoveryPaymentKind,
+    RecoveryStatus,
     EnrolmentMode,
     EnrolmentSource,
     EnrolmentStatus,
@@ -69,6 +75,12 @@ class Programme(AuditedModel):
     division_code = models.CharField(_("实施区域"), max_length=12, default="4417")
     payment_summary = models.CharField(_("代发摘要"), max_length=40, blank=True)
     back_pay_months = models.PositiveSmallIntegerField(_("最长补发月数"), default=12)
+    # Proof of life (生存认证): every N months since the last certificate, or by a fixed day each year.
+    life_cert_every_months = models.PositiveSmallIntegerField(_("生存认证周期（月）"), null=True, blank=True)
+    life_cert_fixed_month = models.PositiveSmallIntegerField(_("每年认证截止月"), null=True, blank=True)
+    life_cert_fixed_day = models.PositiveSmallIntegerField(_("每年认证截止日"), null=True, blank=True)
+    life_cert_since = models.DateField(_("生存认证起始日期"), null=True, blank=True)
+    life_cert_remind_days = models.PositiveSmallIntegerField(_("提前提醒天数"), default=30)
 
     class Meta:
         ordering = ["code"]
@@ -169,6 +181,10 @@ class Enrolment(AuditedModel):
                                     related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("申请说明"), max_length=200, blank=True)
+    end_reason = models.CharField(_("终止原因"), max_length=12, choices=EndReason.choices, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
     division_code = models.CharField(max_length=12)
 
     objects = ScopedQuerySet.as_manager()
@@ -186,6 +202,8 @@ class Enrolment(AuditedModel):
                                    name="enrolment_months_in_order"),
             models.UniqueConstraint(fields=["person", "programme"], condition=Q(status__in=["applied", "approved"]),
                                     name="one_live_enrolment_per_programme"),
+            models.CheckConstraint(condition=~Q(status="ended") | (Q(to_month__isnull=False) & ~Q(end_reason="")),
+                                   name="ended_enrolment_has_last_month_and_reason"),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +223,10 @@ class Suspension(AuditedModel):
     resumed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     resume_note = models.CharField(_("恢复说明"), max_length=200, blank=True)
+    # Withheld, not forfeited (proof of life): once lifted the suspension stops no month, and the
+    # months it held back are paid as back pay by the next run.
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    document = models.CharField(_("依据"), max_length=200, blank=True)
     division_code = models.CharField(max_length=12)
 
     objects = ScopedQuerySet.as_manager()
@@ -304,6 +326,13 @@ class Entitlement(AuditedModel):
     carried_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_by")
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # A negative adjustment (a deduction) is asked for by one person and signed by another before
+    # any run may carry it.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    recovery = models.ForeignKey("Recovery", on_delete=models.PROTECT, null=True, blank=True, related_name="deductions")
     division_code = models.CharField(max_length=12)
 
     objects = ScopedQuerySet.as_manager()
@@ -327,6 +356,10 @@ class Entitlement(AuditedModel):
                                    name="carried_line_names_its_source"),
             models.CheckConstraint(condition=Q(kind="adjustment") | Q(amount__gt=0), name="line_amount_positive"),
             models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(run__isnull=True) | Q(signed_by__isnull=False),
+                                   name="negative_adjustment_signed_before_run"),
+            models.CheckConstraint(condition=Q(signed_by__isnull=True) | ~Q(signed_by=F("requested_by")),
+                                   name="negative_adjustment_second_signature"),
         ]
 
     def __str__(self) -> str:
@@ -438,3 +471,208 @@ class BankAccount(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.bank_name} {self.account_no_masked}"
+
+
+# --------------------------------------------------------------------------- audit: matching, proof of life,
+# recoveries, bank file formats
+
+
+class MatchBatch(AuditedModel):
+    """One list another department sent (deaths, moves, prison entries, 低保/特困 changes, disability
+    certificates), matched against the registry by ID number. Nothing changes until a reviewer confirms."""
+
+    kind = models.CharField(_("名单类型"), max_length=12, choices=MatchKind.choices)
+    filename = models.CharField(_("文件名"), max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    source_unit = models.CharField(_("来源单位"), max_length=100)
+    document_no = models.CharField(_("来文编号"), max_length=120)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(default=0)
+    consistent = models.PositiveIntegerField(default=0)
+    changes = models.PositiveIntegerField(default=0)
+    not_found = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    division_code = models.CharField(max_length=12, default="4417")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("比对名单")
+        verbose_name_plural = _("比对名单")
+        constraints = [models.UniqueConstraint(fields=["kind", "file_sha256"], name="match_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.filename}"
+
+
+class MatchRow(models.Model):
+    """One row of a list: the staging row the one join fills with the person and the outcome."""
+
+    batch = models.ForeignKey(MatchBatch, on_delete=models.CASCADE, related_name="lines")
+    row_no = models.PositiveIntegerField()
+    name = models.CharField(max_length=32, blank=True)
+    id_hash = models.CharField(max_length=64, blank=True)
+    id_masked = models.CharField(max_length=18, blank=True)
+    event_date = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=32, blank=True)
+    action = models.CharField(max_length=8, blank=True)  # "add" / "end" for categories
+    grade = models.PositiveSmallIntegerField(null=True, blank=True)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=12, choices=MatchOutcome.choices, default=MatchOutcome.NOT_FOUND)
+    column = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    detail = models.CharField(max_length=200, blank=True)  # what confirming changes, in Chinese
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    division_code = models.CharField(max_length=12, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["batch", "row_no"]
+        indexes = [models.Index(fields=["batch", "outcome"], name="matchrow_batch_outcome")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_no"], name="matchrow_once_per_row"),
+            models.CheckConstraint(condition=Q(confirmed_at__isnull=True) | Q(outcome="change"),
+                                   name="matchrow_only_changes_confirmed"),
+        ]
+
+
+class LifeCertificate(AuditedModel):
+    """The person was seen alive on `certified_on` (one certificate serves every programme)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="life_certificates")
+    certified_on = models.DateField(_("认证日期"))
+    method = models.CharField(_("认证方式"), max_length=12, choices=LifeCertMethod.choices)
+    reference = models.CharField(_("认证参考号"), max_length=64, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-certified_on", "-id"]
+        verbose_name = _("生存认证")
+        verbose_name_plural = _("生存认证")
+        indexes = [models.Index(fields=["person", "certified_on"], name="lifecert_person_day")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(method__in=["bank_face", "app_face"]) | ~Q(reference=""),
+                                   name="face_check_has_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certified_on:%Y-%m-%d} {self.get_method_display()}"
+
+
+class Recovery(AuditedModel):
+    """Money paid for months after a death or a move (超期发放), to be got back: one per person and event."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="benefit_recoveries")
+    event = models.CharField(_("原因"), max_length=12)  # "death" / "moved_away"
+    event_date = models.DateField(_("发生日期"))
+    amount = models.DecimalField(_("应追回金额"), **MONEY)
+    recovered = models.DecimalField(_("已追回金额"), default=Decimal("0"), **MONEY)
+    months = models.PositiveSmallIntegerField(_("超发月数"), default=0)
+    first_month = models.DateField(_("超发起始月"))
+    last_month = models.DateField(_("超发终止月"))
+    status = models.CharField(_("状态"), max_length=12, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN)
+    source = models.ForeignKey(MatchRow, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.CharField(_("依据"), max_length=200, blank=True)
+    write_off_reason = models.CharField(_("核销原因"), max_length=200, blank=True)
+    write_off_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                               blank=True, related_name="+")
+    written_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+")
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("追回")
+        verbose_name_plural = _("追回")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "event", "event_date"], name="one_recovery_per_person_event"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+            models.CheckConstraint(condition=Q(recovered__gte=0) & Q(recovered__lte=F("amount")),
+                                   name="recovery_not_above_amount"),
+            models.CheckConstraint(condition=~Q(status="written_off") | (Q(written_off_by__isnull=False)
+                                                                        & ~Q(write_off_reason="")),
+                                   name="write_off_approved_with_reason"),
+            models.CheckConstraint(condition=Q(written_off_by__isnull=True)
+                                   | ~Q(written_off_by=F("write_off_requested_by")),
+                                   name="write_off_second_signature"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} 追回 {self.amount}元"
+
+    @property
+    def outstanding(self) -> Decimal:
+        return Decimal("0") if self.status == RecoveryStatus.WRITTEN_OFF else self.amount - self.recovered
+
+
+class RecoveryItem(models.Model):
+    """One paid line the recovery covers (programme, month, amount): the months and their sum."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.CASCADE, related_name="items")
+    line = models.OneToOneField(Entitlement, on_delete=models.PROTECT, related_name="recovery_item")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["month", "programme"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_item_positive")]
+
+
+class RecoveryPayment(AuditedModel):
+    """Money back: a repayment (退回, with its receipt) or a deduction from a later payment."""
+
+    recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(_("方式"), max_length=12, choices=RecoveryPaymentKind.choices)
+    amount = models.DecimalField(_("金额"), **MONEY)
+    paid_on = models.DateField(_("日期"))
+    reference = models.CharField(_("票据或流水号"), max_length=64, blank=True)
+    line = models.OneToOneField(Entitlement, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_payment_positive")]
+
+
+class BankFileFormat(AuditedModel):
+    """A bank's payment-file layout as configuration (the banks the city uses differ)."""
+
+    code = models.SlugField(_("格式代码"), max_length=40, unique=True)
+    bank_name = models.CharField(_("银行"), max_length=60)
+    columns = models.JSONField(_("列顺序"), default=list)
+    encoding = models.CharField(_("编码"), max_length=12, default="gbk")
+    separator = models.CharField(_("分隔符"), max_length=4, default=",")
+    header = models.CharField(_("首行模板"), max_length=200, blank=True)
+    trailer = models.CharField(_("尾行模板"), max_length=200, blank=True)
+    column_titles = models.BooleanField(_("含列标题行"), default=True)
+    filename_pattern = models.CharField(_("文件名模板"), max_length=120)
+    is_default = models.BooleanField(_("默认格式"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("银行代发文件格式")
+        verbose_name_plural = _("银行代发文件格式")
+
+    def __str__(self) -> str:
+        return f"{self.bank_name}（{self.code}）"

@@ -256,7 +256,7 @@ def suspension_create(*, by: User, person: Person, programme: Programme, reason:
     month = month_start(from_month)
     with audit_context(by), transaction.atomic():
         Person.objects.select_for_update().filter(pk=person.pk).first()
-        open_ = Suspension.objects.filter(person=person, programme=programme).filter(
+        open_ = Suspension.objects.filter(person=person, programme=programme, lifted_at__isnull=True).filter(
             Q(to_month__isnull=True) | Q(to_month__gte=month)).first()
         if open_:
             raise Conflict(f"{person.name}的{programme.name}已于{month_label(open_.from_month)}起停发，请先恢复")
@@ -339,6 +339,9 @@ def run_approve(*, by: User, run: PaymentRun) -> PaymentRun:
         run.approved_by = by
         run.approved_at = timezone.now()
         run.save(update_fields=["status", "approved_by", "approved_at"])
+        from .recoveries import deductions_settle
+
+        deductions_settle(run)
         return run
 
 
@@ -373,6 +376,78 @@ def adjustment_add(*, by: User, line: Entitlement, amount: Any, note: str) -> En
             reason="adjustment", amount=value, band=line.band, band_label=line.band_label, corrects=line,
             note=note.strip()[:200], division_code=line.person.division_code,
         )
+
+
+def negative_adjustment_request(*, by: User, person: Person, programme: Programme, amount: Any, note: str,
+                                recovery: Any = None) -> Entitlement:
+    """A negative adjustment (a deduction from the next payment): asked for with a reason; no run
+    carries it until a second person signs it (`adjustment_sign`; the database refuses it otherwise)."""
+    if recovery is None:
+        _require(by, "benefits.prepare")
+    _person_in_scope(by, person)
+    value = _money(amount)
+    if not note.strip():
+        raise ValidationFailed("请填写扣减原因", details={"note": "必填"})
+    last = (Entitlement.objects.filter(person=person, programme=programme, kind="regular", run__status__in=[
+        "approved", "paid", "reconciled"]).order_by("-month").values_list("amount", "month").first())
+    if last is None:
+        raise ValidationFailed(f"{person.name}没有{programme.name}的发放记录，不能从以后的发放中扣减")
+    if value > last[0]:
+        raise ValidationFailed(f"每月扣减不能超过当月应发金额 {last[0]:,.2f} 元", details={"amount": f"最多 {last[0]:,.2f} 元"})
+    with audit_context(by), transaction.atomic():
+        return Entitlement.objects.create(
+            run=None, person=person, programme=programme, month=last[1], kind="adjustment", reason="adjustment",
+            amount=-value, note=note.strip()[:200], requested_by=by, recovery=recovery,
+            division_code=person.division_code)
+
+
+def adjustment_sign(*, by: User, line: Entitlement) -> Entitlement:
+    """The second signature on a negative adjustment: someone other than who asked for it."""
+    _require(by, "benefits.approve")
+    with audit_context(by), transaction.atomic():
+        line = Entitlement.objects.select_for_update().get(pk=line.pk)
+        if line.kind != "adjustment" or line.amount >= 0:
+            raise Conflict("只有扣减（负数更正）需要第二人签批")
+        if line.signed_by_id is not None:
+            raise Conflict("该扣减已签批")
+        if line.requested_by_id == by.pk:
+            raise Forbidden("不能签批自己提出的扣减，须由另一名工作人员签批")
+        line.signed_by = by
+        line.save(update_fields=["signed_by"])
+        return line
+
+
+def enrolment_end(*, by: User, enrolment: Enrolment, reason: str, last_month: dt.date, note: str = "") -> Enrolment:
+    """End an enrolment for good (request, rule, death, move) with the last month paid: unlike a
+    suspension it is never resumed; a new application starts a new enrolment."""
+    from .choices import EndReason
+
+    _require(by, "benefits.enrol")
+    if reason not in EndReason.values:
+        raise ValidationFailed("请选择终止原因", details={"reason": "请选择"})
+    month = month_start(last_month)
+    with audit_context(by), transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update().select_related("person").get(pk=enrolment.pk)
+        _person_in_scope(by, enrolment.person)
+        if enrolment.status != EnrolmentStatus.APPROVED:
+            raise Conflict(f"该登记是“{enrolment.get_status_display()}”状态，只有已审核的登记可以终止")
+        if month < add_months(enrolment.from_month, -1):
+            raise ValidationFailed("最后发放月不能早于享受起始月的前一个月", details={"last_month": "月份过早"})
+        paid_after = PaymentRun.objects.filter(programme=enrolment.programme, month__gt=month,
+                                               status__in=["approved", "paid", "reconciled"],
+                                               lines__person=enrolment.person).exists()
+        if paid_after:
+            raise ValidationFailed(f"{month_label(month)}以后的月份已审核发放；请把最后发放月定为已发放的最后一个月，"
+                                   "多发的部分登记追回", details={"last_month": "以后月份已发放"})
+        enrolment.status = EnrolmentStatus.ENDED
+        enrolment.to_month = max(month, enrolment.from_month)
+        enrolment.end_reason = reason
+        enrolment.ended_by = by
+        enrolment.ended_at = timezone.now()
+        if note:
+            enrolment.note = (enrolment.note + "；终止：" + note)[:200]
+        enrolment.save(update_fields=["status", "to_month", "end_reason", "ended_by", "ended_at", "note"])
+        return enrolment
 
 
 # --------------------------------------------------------------------------- bank accounts

@@ -31,3 +31,36 @@ def todo_enrolments_to_decide(user: Any) -> TodoItem | None:
     if not agg["n"]:
         return None
     return TodoItem(count=agg["n"], link=reverse("benefits:enrolments"), oldest=agg["oldest"])
+
+
+def todo_life_cert_due(user: Any) -> TodoItem | None:
+    """Recipients in the user's jurisdiction whose proof of life is due within the programme's notice
+    period or overdue (the community visits them before the next run suspends them)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from . import lifecert
+    from .models import Programme
+
+    today = timezone.localdate()
+    n = 0
+    for programme in Programme.objects.filter(life_cert_since__isnull=False, status="active"):
+        n += len(lifecert.due_rows(programme, scope_prefix=user.scope_prefix or "",
+                                   until=today + dt.timedelta(days=programme.life_cert_remind_days), limit=1000))
+    if not n:
+        return None
+    return TodoItem(count=n, link=reverse("benefits:life_certs"), oldest=None)
+
+
+def todo_match_review(user: Any) -> TodoItem | None:
+    """Changes found by data matching that nobody has confirmed yet (in the user's jurisdiction)."""
+    from yanglao.core.scope import restrict
+
+    from .models import MatchRow
+
+    agg = (restrict(MatchRow.objects.filter(outcome="change", confirmed_at__isnull=True), user).order_by()
+           .aggregate(n=Count("pk"), oldest=Min("batch__created_at")))
+    if not agg["n"]:
+        return None
+    return TodoItem(count=agg["n"], link=reverse("benefits:matching"), oldest=agg["oldest"])

@@ -294,6 +294,7 @@ UPLOAD_LIMITS = {
     "reconciliation": (envint("YANGLAO_UPLOAD_MAX_MB_RECONCILIATION", 20),
                        envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
     "homeadapt_photo": (envint("YANGLAO_UPLOAD_MAX_MB_HOMEADAPT_PHOTO", 5), 0),  # one image per file
+    "matching": (envint("YANGLAO_UPLOAD_MAX_MB_MATCHING", 40), envint("YANGLAO_UPLOAD_MAX_ROWS_MATCHING", 300_000)),
 }
 # Spreadsheets (yanglao/core/tabular.py): the used range a sheet may declare or fill, the
 # decompressed size of an .xlsx's parts, and the memory and time of the child process that parses it.

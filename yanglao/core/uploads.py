@@ -25,6 +25,7 @@ KIND_LABELS = {
     "assessments": "历史评估结果导入",
     "reconciliation": "发放结果（对账）文件",
     "homeadapt_photo": "适老化改造照片",
+    "matching": "数据比对名单",
 }
 
 

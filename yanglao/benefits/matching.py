@@ -1,0 +1,393 @@
+"""Data matching (数据比对): lists other departments send, matched with the registry by ID number.
+
+1. The file is read as offices produce it (core.tabular: title rows, GBK, IDs stored as numbers);
+   each row's ID number is checked (core.idnumber, as the registry import does) and turned into the
+   registry's keyed hash; rows with a problem become `bad` rows with row, column and reason.
+2. The rows are written with `COPY` into `benefits_matchrow` (the staging table) and matched by one
+   `UPDATE … FROM people_person` on the hash, which also decides the outcome (consistent / change /
+   not found) per kind of list. Nothing in the registry changes.
+3. A reviewer confirms the changes, in bulk or one by one: the person's status (death, move), a
+   suspension (prison), a category (低保/特困, 重度残疾) is recorded with the list as its source
+   document; for a death or a move dated in the past, the months paid after it become a recovery
+   (recoveries.open_for_rows), and the benefit rules take it from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from yanglao.core.audit import audit_bulk, audit_context
+from yanglao.core.crypto import Sealer
+from yanglao.core.errors import Conflict, Forbidden, ValidationFailed
+from yanglao.core.idnumber import IdNumberError, mask_id_number, parse_id_number
+from yanglao.core.models import User
+from yanglao.core.tabular import CellError, cell_to_date, cell_to_id_text, clean_name, clean_text
+from yanglao.core.uploads import read_upload
+
+from .choices import MatchKind, MatchOutcome
+from .models import MatchBatch, MatchRow
+from .months import add_months, month_start
+
+CITY = "4417"
+ID_PURPOSE = "id_number"  # the registry's purpose (people.services.ID_PURPOSE)
+HEADERS = ["姓名", "身份证号码", "日期", "类别", "变动", "残疾等级", "备注"]
+ALIASES = {
+    "身份证号": "身份证号码", "公民身份号码": "身份证号码", "证件号码": "身份证号码", "身份证": "身份证号码",
+    "死亡日期": "日期", "死亡时间": "日期", "迁出日期": "日期", "迁出时间": "日期", "入狱日期": "日期",
+    "收监日期": "日期", "入监日期": "日期", "变动日期": "日期", "发证日期": "日期", "办证日期": "日期",
+    "救助类别": "类别", "保障类别": "类别", "人员类别": "类别", "变动类型": "变动", "变更类型": "变动",
+    "等级": "残疾等级", "残疾级别": "残疾等级", "说明": "备注",
+}
+DATE_LABEL = {MatchKind.DEATH: "死亡日期", MatchKind.MOVED_AWAY: "迁出日期", MatchKind.PRISON: "入狱日期",
+              MatchKind.ASSISTANCE: "变动日期", MatchKind.DISABILITY: "发证日期"}
+CATEGORY_WORDS = {"低保": "dibao", "最低生活保障": "dibao", "低保对象": "dibao", "特困": "tekun", "特困供养": "tekun",
+                  "特困人员": "tekun", "低保边缘": "dibao_edge"}
+ADD_WORDS = {"纳入", "新增", "认定", "增加", "取得"}
+END_WORDS = {"退出", "停保", "终止", "取消", "减少", "注销"}
+GRADE_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4, "1级": 1, "2级": 2,
+               "3级": 3, "4级": 4}
+MAX_ERRORS_SHOWN = 1000
+COPY_COLUMNS = ("batch_id", "row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade",
+                "outcome", "column", "reason", "detail", "division_code")
+
+
+@dataclass
+class Staged:
+    row_no: int
+    name: str = ""
+    id_hash: str = ""
+    id_masked: str = ""
+    event_date: dt.date | None = None
+    category: str = ""
+    action: str = ""
+    grade: int | None = None
+    outcome: str = MatchOutcome.NOT_FOUND
+    column: str = ""
+    reason: str = ""
+
+    def values(self, batch_id: int) -> tuple[Any, ...]:
+        return (batch_id, self.row_no, self.name[:32], self.id_hash, self.id_masked, self.event_date, self.category,
+                self.action, self.grade, self.outcome, self.column[:40], self.reason[:200], "", "")
+
+
+def _require(user: User, capability: str) -> None:
+    if not user.can(capability):
+        raise Forbidden("您没有数据比对的权限")
+
+
+def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date) -> list[Staged]:
+    """Every row of the file as a staged row: checked cells, the ID's keyed hash, or a bad row."""
+    sealer = Sealer()
+    seen: dict[str, int] = {}
+    out: list[Staged] = []
+    date_label = DATE_LABEL[kind]
+    for row_no, cells in rows:
+        s = Staged(row_no=row_no, name=clean_name(cells.get("姓名")))
+
+        def bad(column: str, reason: str, s: Staged = s) -> None:
+            letter = col(column)
+            s.outcome, s.column, s.reason = MatchOutcome.BAD, f"{letter} {column}".strip(), reason
+
+        text, problem = cell_to_id_text(cells.get("身份证号码"))
+        if problem or not text:
+            bad("身份证号码", problem or "必填")
+            out.append(s)
+            continue
+        try:
+            parsed = parse_id_number(text, today=today)
+        except IdNumberError as exc:
+            bad("身份证号码", exc.message)
+            s.id_masked = mask_id_number(text)[:18]
+            out.append(s)
+            continue
+        s.id_masked = mask_id_number(parsed.value)
+        s.id_hash = sealer.hash(parsed.value, purpose=ID_PURPOSE)
+        if s.id_hash in seen:
+            bad("身份证号码", f"与第 {seen[s.id_hash]} 行重复（同一人在名单中只能出现一次）")
+            s.id_hash = ""
+            out.append(s)
+            continue
+        seen[s.id_hash] = row_no
+        raw_date = cells.get("日期")
+        if raw_date in (None, ""):
+            bad("日期", f"缺少{date_label}")
+            out.append(s)
+            continue
+        try:
+            s.event_date = cell_to_date(raw_date)
+        except CellError as exc:
+            bad("日期", f"{date_label}：{exc.message}")
+            out.append(s)
+            continue
+        if s.event_date > today:
+            bad("日期", f"{date_label}晚于今天（{s.event_date:%Y-%m-%d}）")
+            out.append(s)
+            continue
+        if kind == MatchKind.ASSISTANCE:
+            word = clean_text(cells.get("类别")).replace(" ", "")
+            s.category = CATEGORY_WORDS.get(word, "")
+            if not s.category:
+                bad("类别", f"类别“{word}”应为低保、特困或低保边缘" if word else "缺少类别（低保/特困）")
+                out.append(s)
+                continue
+            change = clean_text(cells.get("变动")).replace(" ", "")
+            s.action = "add" if change in ADD_WORDS else "end" if change in END_WORDS else ""
+            if not s.action:
+                bad("变动", f"变动“{change}”应为纳入或退出" if change else "缺少变动（纳入/退出）")
+                out.append(s)
+                continue
+        if kind == MatchKind.DISABILITY:
+            word = clean_text(cells.get("残疾等级")).replace(" ", "")
+            if word.endswith(".0"):
+                word = word[:-2]
+            s.grade = GRADE_WORDS.get(word)
+            if s.grade is None:
+                bad("残疾等级", f"残疾等级“{word}”应为一级至四级" if word else "缺少残疾等级")
+                out.append(s)
+                continue
+            s.category = "severe_disability"
+            s.action = "add"
+        out.append(s)
+    return out
+
+
+# The outcome of each kind of list, decided in the one join (p = the person, r = the row).
+OUTCOME_SQL = {
+    MatchKind.DEATH: (
+        "CASE WHEN p.status = 'deceased' AND p.status_date = r.event_date THEN 'consistent' ELSE 'change' END",
+        "CASE WHEN p.status = 'deceased' AND p.status_date = r.event_date THEN '档案已登记死亡' "
+        "ELSE '登记死亡（' || to_char(r.event_date, 'YYYY-MM-DD') || '），次月起停发' END",
+    ),
+    MatchKind.MOVED_AWAY: (
+        "CASE WHEN p.status = 'moved_away' AND p.status_date = r.event_date THEN 'consistent' ELSE 'change' END",
+        "CASE WHEN p.status = 'moved_away' AND p.status_date = r.event_date THEN '档案已登记迁出' "
+        "ELSE '登记迁出（' || to_char(r.event_date, 'YYYY-MM-DD') || '），次月起停发' END",
+    ),
+    MatchKind.PRISON: (
+        "CASE WHEN EXISTS (SELECT 1 FROM benefits_suspension s WHERE s.person_id = p.id AND s.reason = 'imprisonment' "
+        "AND s.to_month IS NULL AND s.lifted_at IS NULL) THEN 'consistent' ELSE 'change' END",
+        "CASE WHEN EXISTS (SELECT 1 FROM benefits_suspension s WHERE s.person_id = p.id AND s.reason = 'imprisonment' "
+        "AND s.to_month IS NULL AND s.lifted_at IS NULL) THEN '已停发（服刑）' "
+        "ELSE '停发（服刑，' || to_char(r.event_date, 'YYYY-MM-DD') || '入狱），次月起' END",
+    ),
+    MatchKind.ASSISTANCE: (
+        "CASE WHEN (r.action = 'add') = EXISTS (SELECT 1 FROM people_personcategory c WHERE c.person_id = p.id "
+        "AND c.category = r.category AND c.valid_from <= r.event_date AND (c.valid_to IS NULL OR c.valid_to >= r.event_date)) "
+        "THEN 'consistent' ELSE 'change' END",
+        "CASE WHEN r.action = 'add' THEN '纳入' ELSE '退出' END || "
+        "CASE r.category WHEN 'dibao' THEN '低保' WHEN 'tekun' THEN '特困供养' ELSE '低保边缘' END || "
+        "'（' || to_char(r.event_date, 'YYYY-MM-DD') || '）'",
+    ),
+    MatchKind.DISABILITY: (
+        "CASE WHEN r.grade > 2 OR EXISTS (SELECT 1 FROM people_personcategory c WHERE c.person_id = p.id "
+        "AND c.category = 'severe_disability' AND c.valid_to IS NULL) THEN 'consistent' ELSE 'change' END",
+        "CASE WHEN r.grade > 2 THEN '三、四级残疾，不属重度残疾' ELSE '新增重度残疾（' || "
+        "CASE r.grade WHEN 1 THEN '一级' ELSE '二级' END || '）' END",
+    ),
+}
+
+
+def match_sql(kind: str) -> str:
+    outcome, detail = OUTCOME_SQL[kind]
+    return (
+        f"UPDATE benefits_matchrow r SET person_id = p.id, division_code = p.division_code, outcome = {outcome}, "
+        f"detail = {detail} FROM people_person p WHERE r.batch_id = %s AND r.outcome = 'not_found' "
+        "AND p.id_number_hash = r.id_hash"
+    )
+
+
+def _copy_rows(batch_id: int, staged: list[Staged]) -> None:
+    with connection.cursor() as cur:
+        with cur.copy(f"COPY benefits_matchrow ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for s in staged:
+                copy.write_row(s.values(batch_id))
+
+
+def _insert_rows(batch_id: int, staged: list[Staged]) -> None:
+    if connection.vendor == "postgresql":
+        _copy_rows(batch_id, staged)
+        return
+    MatchRow.objects.bulk_create([MatchRow(batch_id=batch_id, **{k: v for k, v in zip(COPY_COLUMNS[1:], s.values(batch_id)[1:], strict=True)}) for s in staged], batch_size=5000)
+
+
+def match_import(*, by: User, kind: str, filename: str, content: bytes, source_unit: str, document_no: str,
+                 today: dt.date | None = None) -> MatchBatch:
+    """Read a list, stage and match it; returns the batch with its counts. Changes nothing else."""
+    _require(by, "benefits.match")
+    if kind not in MatchKind.values:
+        raise ValidationFailed("请选择名单类型", details={"kind": "名单类型不正确"})
+    errors = {}
+    if not source_unit.strip():
+        errors["source_unit"] = "请填写来源单位（如：阳江市公安局江城分局）"
+    if not document_no.strip():
+        errors["document_no"] = "请填写来文编号或名单编号（确认后记为变更依据）"
+    if errors:
+        raise ValidationFailed("请填写名单的来源", details=errors)
+    today = today or timezone.localdate()
+    digest = hashlib.sha256(content).hexdigest()
+    if MatchBatch.objects.filter(kind=kind, file_sha256=digest).exists():
+        raise Conflict("该名单文件已导入过，请在比对结果中查看")
+    started = time.monotonic()
+    table = read_upload(content, kind="matching", filename=filename, expected_headers=HEADERS, aliases=ALIASES,
+                        min_matches=2)
+    try:
+        missing = [h for h in ("身份证号码", "日期") if h not in table.columns]
+        if kind == MatchKind.ASSISTANCE:
+            missing += [h for h in ("类别", "变动") if h not in table.columns]
+        if kind == MatchKind.DISABILITY and "残疾等级" not in table.columns:
+            missing.append("残疾等级")
+        if missing:
+            shown = "、".join(DATE_LABEL[kind] if h == "日期" else h for h in missing)
+            raise ValidationFailed(f"名单缺少必需的列：{shown}", details={"file": f"缺少列：{shown}"})
+        staged = check_rows(kind, table, table.column_of, today)
+    finally:
+        table.close()
+    if not staged:
+        raise ValidationFailed("名单中没有数据行", details={"file": "没有数据行"})
+    try:
+        with audit_context(by), transaction.atomic():
+            batch = MatchBatch.objects.create(kind=kind, filename=filename[:200], file_sha256=digest,
+                                              source_unit=source_unit.strip()[:100],
+                                              document_no=document_no.strip()[:120], uploaded_by=by,
+                                              rows=len(staged), division_code=by.scope_prefix or CITY)
+            _insert_rows(batch.pk, staged)
+            with connection.cursor() as cur:
+                cur.execute(match_sql(kind), [batch.pk])
+                # Not in the registry with an ID issued elsewhere: say so (the usual cause).
+                cur.execute(
+                    "UPDATE benefits_matchrow SET outcome = 'bad', \"column\" = '身份证号码', "
+                    "reason = '外市身份证号码（地区码 ' || substr(id_masked, 1, 6) || '），本市档案中无此人' "
+                    "WHERE batch_id = %s AND outcome = 'not_found' AND id_masked NOT LIKE %s",
+                    [batch.pk, CITY + "%"])
+            counts = dict(MatchRow.objects.filter(batch=batch).values_list("outcome").annotate(n=Count("id"))
+                          .values_list("outcome", "n"))
+            batch.consistent = counts.get("consistent", 0)
+            batch.changes = counts.get("change", 0)
+            batch.not_found = counts.get("not_found", 0)
+            batch.bad = counts.get("bad", 0)
+            batch.seconds = round(time.monotonic() - started, 3)
+            batch.save(update_fields=["consistent", "changes", "not_found", "bad", "seconds"])
+            audit_bulk(MatchRow, operation="match_import", count=len(staged), division_code=batch.division_code,
+                       params={"batch": batch.pk, "kind": kind, "file": filename, "changes": batch.changes,
+                               "not_found": batch.not_found, "bad": batch.bad})
+    except IntegrityError as exc:
+        raise Conflict("该名单文件正由他人同时导入") from exc
+    return batch
+
+
+# --------------------------------------------------------------------------- confirmation
+
+
+def match_confirm(*, by: User, batch: MatchBatch, row_ids: list[int] | None = None) -> int:
+    """Confirm the batch's changes (all of them in the user's scope, or the rows given): the registry
+    changes, with the list as the source document. Returns how many rows were confirmed."""
+    _require(by, "benefits.match")
+    from yanglao.core.scope import restrict
+
+    from . import recoveries
+
+    with audit_context(by), transaction.atomic():
+        batch = MatchBatch.objects.select_for_update().get(pk=batch.pk)
+        qs = restrict(MatchRow.objects.filter(batch=batch, outcome=MatchOutcome.CHANGE, confirmed_at__isnull=True), by)
+        if row_ids is not None:
+            qs = qs.filter(pk__in=row_ids)
+        rows = list(qs.select_for_update().order_by("row_no").values_list("pk", flat=True))
+        if not rows:
+            raise Conflict("没有待确认的变化（已确认，或不在您的管辖范围内）")
+        document = f"{batch.source_unit} {batch.document_no}（{batch.get_kind_display()}，第{batch.pk}批）"[:200]
+        now = timezone.now()
+        kind = batch.kind
+        if kind in (MatchKind.DEATH, MatchKind.MOVED_AWAY):
+            _confirm_status(rows, "deceased" if kind == MatchKind.DEATH else "moved_away", document, by, now)
+            recoveries.open_for_rows(rows, event=kind, document=document, by=by)
+        elif kind == MatchKind.PRISON:
+            _suspend_paid(rows, "imprisonment", document, by, now)
+        else:
+            _confirm_categories(rows, batch, document, by)
+        MatchRow.objects.filter(pk__in=rows).update(confirmed_by=by, confirmed_at=now)
+        batch.confirmed = MatchRow.objects.filter(batch=batch, confirmed_at__isnull=False).count()
+        batch.save(update_fields=["confirmed"])
+        audit_bulk(MatchRow, operation="match_confirm", count=len(rows), division_code=batch.division_code,
+                   params={"batch": batch.pk, "kind": kind, "document": document})
+    return len(rows)
+
+
+def _execute(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return max(cur.rowcount, 0)
+
+
+def _confirm_status(rows: list[int], status: str, document: str, by: User, now: dt.datetime) -> None:
+    """The person's status and date (one UPDATE), approved enrolments ended with the event month as the
+    last month paid, and a suspension from the month after for every programme still paying them."""
+    from yanglao.people.models import Person
+
+    n = _execute(
+        "UPDATE people_person p SET status = %s, status_date = r.event_date, updated_at = %s, version = p.version + 1 "
+        "FROM benefits_matchrow r WHERE r.id = ANY(%s) AND r.person_id = p.id AND p.status IN ('active', %s)",
+        [status, now, rows, status])
+    audit_bulk(Person, operation=f"match_{status}", count=n, params={"rows": len(rows), "document": document})
+    _execute(
+        "UPDATE benefits_enrolment en SET status = 'ended', end_reason = %s, ended_at = %s, ended_by_id = %s, "
+        "to_month = GREATEST(en.from_month, date_trunc('month', r.event_date)::date), updated_at = %s, "
+        "version = en.version + 1 FROM benefits_matchrow r WHERE r.id = ANY(%s) AND r.person_id = en.person_id "
+        "AND en.status = 'approved'",
+        ["death" if status == "deceased" else "moved_away", now, by.pk, now, rows])
+    _suspend_paid(rows, "death" if status == "deceased" else "moved_away", document, by, now)
+
+
+def _suspend_paid(rows: list[int], reason: str, document: str, by: User, now: dt.datetime) -> int:
+    """A suspension from the month after the event for every programme that paid the person for any
+    month after it or still pays them (their line in the latest approved run), unless one is open."""
+    from .models import Suspension
+
+    n = _execute(
+        "INSERT INTO benefits_suspension (person_id, programme_id, reason, note, from_month, to_month, created_by_id, "
+        "resumed_by_id, resume_note, lifted_at, document, division_code, created_at, updated_at, version) "
+        "SELECT DISTINCT r.person_id, e.programme_id, %s, '数据比对确认', "
+        "(date_trunc('month', r.event_date) + interval '1 month')::date, NULL::date, %s, NULL::bigint, '', "
+        "NULL::timestamptz, %s, p.division_code, %s::timestamptz, %s::timestamptz, 1 "
+        "FROM benefits_matchrow r JOIN people_person p ON p.id = r.person_id "
+        "JOIN benefits_entitlement e ON e.person_id = r.person_id "
+        "JOIN benefits_paymentrun pr ON pr.id = e.run_id "
+        "WHERE r.id = ANY(%s) AND pr.status IN ('approved', 'paid', 'reconciled') "
+        "AND e.month >= date_trunc('month', r.event_date) - interval '1 month' "
+        "AND NOT EXISTS (SELECT 1 FROM benefits_suspension s WHERE s.person_id = r.person_id "
+        "AND s.programme_id = e.programme_id AND s.to_month IS NULL AND s.lifted_at IS NULL)",
+        [reason, by.pk, document, now, now, rows])
+    audit_bulk(Suspension, operation=f"match_suspend_{reason}", count=n, params={"rows": len(rows), "document": document})
+    return n
+
+
+def _confirm_categories(rows: list[int], batch: MatchBatch, document: str, by: User) -> None:
+    """低保/特困 and disability lists: categories added or ended one by one (lists of hundreds)."""
+    from yanglao.people.models import PersonCategory
+
+    for r in MatchRow.objects.filter(pk__in=rows).select_related("person"):
+        assert r.event_date is not None and r.person is not None
+        if r.action == "add":
+            PersonCategory.objects.get_or_create(
+                person=r.person, category=r.category, valid_from=r.event_date,
+                defaults={"document_no": batch.document_no[:64], "issuing_unit": batch.source_unit[:64],
+                          "disability_grade": r.grade if r.category == "severe_disability" else None,
+                          "division_code": r.person.division_code})
+        else:
+            for c in PersonCategory.objects.filter(person=r.person, category=r.category, valid_from__lte=r.event_date
+                                                   ).exclude(valid_to__lt=r.event_date):
+                c.valid_to = max(c.valid_from, r.event_date - dt.timedelta(days=1))
+                c.document_no = (c.document_no or batch.document_no)[:64]
+                c.save(update_fields=["valid_to", "document_no"])
+
+
+def next_month_after(day: dt.date) -> dt.date:
+    return add_months(month_start(day), 1)
