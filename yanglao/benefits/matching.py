@@ -57,7 +57,7 @@ GRADE_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 
                "3级": 3, "4级": 4}
 MAX_ERRORS_SHOWN = 1000
 COPY_COLUMNS = ("batch_id", "row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade",
-                "outcome", "column", "reason", "detail", "division_code")
+                "outcome", '"column"', "reason", "detail", "division_code")
 
 
 @dataclass
@@ -216,7 +216,7 @@ def _insert_rows(batch_id: int, staged: list[Staged]) -> None:
     if connection.vendor == "postgresql":
         _copy_rows(batch_id, staged)
         return
-    MatchRow.objects.bulk_create([MatchRow(batch_id=batch_id, **{k: v for k, v in zip(COPY_COLUMNS[1:], s.values(batch_id)[1:], strict=True)}) for s in staged], batch_size=5000)
+    MatchRow.objects.bulk_create([MatchRow(batch_id=batch_id, **{k.strip('"'): v for k, v in zip(COPY_COLUMNS[1:], s.values(batch_id)[1:], strict=True)}) for s in staged], batch_size=5000)
 
 
 def match_import(*, by: User, kind: str, filename: str, content: bytes, source_unit: str, document_no: str,
