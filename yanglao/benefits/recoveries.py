@@ -227,14 +227,14 @@ def outstanding_by_county(qs: Any) -> list[dict[str, Any]]:
     from django.db.models.functions import Substr
 
     agg = (qs.annotate(county=Substr("division_code", 1, 6)).values("county").order_by("county").annotate(
-        n=Count("id"), amount=Sum("amount"), recovered=Sum("recovered"),
+        n=Count("id"), total=Sum("amount"), got=Sum("recovered"),
         written_off=Sum("amount", filter=Q(status=RecoveryStatus.WRITTEN_OFF)),
         written_off_recovered=Sum("recovered", filter=Q(status=RecoveryStatus.WRITTEN_OFF)),
         open_n=Count("id", filter=Q(status__in=[RecoveryStatus.OPEN, RecoveryStatus.PARTLY]))))
     out = []
     for a in agg:
         written = (a["written_off"] or Decimal("0")) - (a["written_off_recovered"] or Decimal("0"))
-        amount, recovered = a["amount"] or Decimal("0"), a["recovered"] or Decimal("0")
+        amount, recovered = a["total"] or Decimal("0"), a["got"] or Decimal("0")
         out.append({"code": a["county"], "count": a["n"], "open": a["open_n"], "amount": amount,
                     "recovered": recovered, "written_off": written, "outstanding": amount - recovered - written})
     return out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_audit
 
 app_name = "benefits"
 
@@ -23,4 +23,18 @@ urlpatterns = [
     path("suspensions/", views.suspensions, name="suspensions"),
     path("suspensions/<int:pk>/resume/", views.suspension_resume, name="suspension_resume"),
     path("people/<int:pk>/", views.person_payments, name="person_payments"),
+    path("people/<int:pk>/account/", views_audit.bank_account, name="bank_account"),
+    path("matching/", views_audit.matching_home, name="matching"),
+    path("matching/<int:pk>/", views_audit.match_batch, name="match_batch"),
+    path("matching/<int:pk>/confirm/", views_audit.match_confirm, name="match_confirm"),
+    path("life-certs/", views_audit.life_certs, name="life_certs"),
+    path("programmes/<int:pk>/life-cert/", views_audit.life_requirement, name="life_requirement"),
+    path("recoveries/", views_audit.recoveries_home, name="recoveries"),
+    path("recoveries/report.xlsx", views_audit.recoveries_report, name="recoveries_report"),
+    path("recoveries/<int:pk>/", views_audit.recovery_detail, name="recovery"),
+    path("recoveries/<int:pk>/write-off/", views_audit.recovery_write_off, name="recovery_write_off"),
+    path("adjustments/<int:pk>/sign/", views_audit.adjustment_sign, name="adjustment_sign"),
+    path("enrolments/<int:pk>/end/", views_audit.enrolment_end, name="enrolment_end"),
+    path("runs/<int:pk>/bank-file/", views_audit.run_bank_file, name="run_bank_file"),
+    path("lines/<int:pk>/", views_audit.line_trace, name="line"),
 ]

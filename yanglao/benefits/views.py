@@ -226,7 +226,21 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reconcile": u.can("benefits.reconcile") and run.status in ("approved", "paid", "reconciled"),
         "can_prepare": u.can("benefits.prepare") and not run.is_locked and run.status != "cancelled",
         "reconciliations": run.reconciliations.select_related("uploaded_by"),
+        **_held_context(request, run),
     })
+
+
+def _held_context(request: HttpRequest, run: PaymentRun) -> dict[str, Any]:
+    """Held-back lines (no account, invalid account, dead/moved/suspended since the preview) for a run
+    not yet sent to the bank, and the bank-format download for those who may issue payments."""
+    from .views_audit import BankFileForm
+
+    if run.status not in ("preview", "approved"):
+        return {"held": [], "bank_form": None}
+    held = payfiles.held_lines(run, scope_prefix=request.user.scope_prefix or "")
+    u = request.user
+    return {"held": held, "held_total": sum((h.amount for h in held), 0),
+            "bank_form": BankFileForm() if run.is_locked and u.can("benefits.export_full") else None}
 
 
 def _run_facts(run: PaymentRun) -> list[tuple[str, Any]]:
