@@ -127,12 +127,18 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
 
     alarm_device, _token = alarm_services.device_register(by=jiangcheng, person=person, kind="red_button", code="YJ-RB-9")
     alarm_incident = alarm_services.ingest([alarm_services.Incoming(alarm_device.code, "m-1", "mqtt")])[0].incident_id
+    from yanglao.benefits.models import MatchBatch, Recovery
 
+    batch = MatchBatch.objects.create(kind="death", filename="死亡名单.xlsx", file_sha256="1" * 64, source_unit="公安局",
+                                      document_no="1号", uploaded_by=city_admin)
+    recovery = Recovery.objects.create(person=person, event="death", event_date=dt.date(2026, 4, 2), amount=50,
+                                       first_month=MAY, last_month=MAY, division_code=person.division_code)
     pk = supervision_objects(city_admin, home) | {
         "visits/plan/": open_visit.pk, "visits/visit/": open_visit.pk, "visits/visits/": open_visit.pk,
         "visits/records/": visit_record.pk, "visits/referrals/": referral.pk, "visits/visitors/": visitor.pk,
         "visits/tiers/": tier.pk,
         "alarms/incidents/": alarm_incident, "alarms/devices/": alarm_device.pk,
+        "benefits/matching/": batch.pk, "benefits/recoveries/": recovery.pk,
         "people/": person.pk, "people/import/": job.pk, "people/export/requests/": export.pk,
         "categories/": category.pk, "assessments/reassess/": person.pk, "assessments/": assessment.pk,
         "benefits/programmes/": age_allowance.pk, "benefits/runs/": run.pk,
