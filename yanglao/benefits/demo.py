@@ -21,7 +21,7 @@ from yanglao.core.roles import Role
 
 from . import payfiles, services
 from .engine import compute
-from .models import BankAccount, Entitlement, Programme
+from .models import BankAccount, Entitlement, PaymentRun, Programme, Recovery
 from .months import add_months, month_start
 
 DEMO = "（演示数值）"
@@ -106,7 +106,6 @@ def _bank_accounts(seed: int) -> int:
 
 
 def _reconcile(by: User, run_id: int, seed: int) -> None:
-    from .models import PaymentRun
 
     run = PaymentRun.objects.get(pk=run_id)
     payfiles.payment_xlsx(by=by, run=run)[0].close()
@@ -140,6 +139,13 @@ def load_demo(*, seed: int) -> str:
     last_month = add_months(this_month, -1)
     care_ok = True
     summary = []
+    # 高龄津贴 requires proof of life; its month before last is paid too, so last month's run suspends
+    # those who missed it (audit demo below)
+    uncertified = _life_cert_setup(city, programmes[0], seed)
+    before = services.run_preview(by=city, programme=programmes[0], month=add_months(last_month, -1))
+    before = compute(before.pk, before.attempt)
+    if before.status == "preview":
+        services.run_approve(by=checker, run=before)
     for programme in programmes:
         try:
             run = services.run_preview(by=city, programme=programme, month=last_month)
@@ -156,9 +162,129 @@ def load_demo(*, seed: int) -> str:
         current = services.run_preview(by=city, programme=programme, month=this_month)
         current = compute(current.pk, current.attempt)
         summary.append(f"{programme.code} 上月 {run.people_count} 人/本月 {current.people_count} 人")
+    audit = _audit_demo(city, checker, programmes, uncertified, last_month, this_month, seed)
+    summary.append(audit)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("ANALYZE benefits_entitlement")
     return (f"津贴补贴：演示项目 {len(programmes)} 个（金额均为演示数值），代发账户 {accounts} 个；"
             + "；".join(summary) + ("" if care_ok else "（评估模块未就绪，护理补贴未计算）")
             + "；复核账户 city2（市级，审核发放批次）")
+
+
+# --------------------------------------------------------------------------- audit demo
+
+LIFE_SINCE = dt.date(2025, 9, 1)
+
+
+def _life_cert_setup(city: User, gaoling: Programme, seed: int) -> list[int]:
+    """Proof of life every 12 months for 高龄津贴; certificates for everyone aged 79+ (one set-based
+    INSERT: bank face checks, community visits, app checks spread over the year, a few due within the
+    month), except three people of 北门社区 who missed it. Returns those three."""
+    from . import lifecert
+
+    lifecert.programme_requirement_set(by=city, programme=gaoling, every_months=12, fixed_month=None, fixed_day=None,
+                                       since=LIFE_SINCE, remind_days=30)
+    from yanglao.people.models import Person
+
+    cutoff = dt.date(timezone.localdate().year - 79, 1, 1)
+    old = dt.date(timezone.localdate().year - 82, 1, 1)  # surely 80+ in every month shown
+    missed = list(Person.objects.filter(status="active", division_code="441702001001", birth_date__lte=old)
+                  .order_by("pk").values_list("pk", flat=True)[:3])
+    if len(missed) < 3:  # a small demo may have nobody that old in 北门社区: the nearest in 江城区
+        missed += list(Person.objects.filter(status="active", division_code__startswith="441702", birth_date__lte=old)
+                       .exclude(pk__in=missed).order_by("division_code", "pk").values_list("pk", flat=True)[:3 - len(missed)])
+    now = timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO benefits_lifecertificate (person_id, certified_on, method, reference, note, recorded_by_id, "
+            "division_code, created_at, updated_at, version) "
+            "SELECT p.id, CASE WHEN p.id %% 40 = 0 THEN DATE '2025-12-01' + (p.id %% 25)::int "
+            "ELSE DATE '2026-01-05' + (p.id %% 300)::int END, "
+            "(ARRAY['visit', 'bank_face', 'app_face', 'video'])[1 + (p.id %% 4)::int], "
+            "CASE WHEN p.id %% 4 IN (1, 2) THEN 'YJ' || lpad(p.id::text, 10, '0') ELSE '' END, '演示', %s, "
+            "p.division_code, %s, %s, 1 FROM people_person p WHERE p.status = 'active' AND p.birth_date <= %s "
+            "AND NOT (p.id = ANY(%s))",
+            [city.pk, now, now, cutoff, missed])
+        n = cur.rowcount
+    audit_bulk(Programme, operation="demo_life_certificates", count=n, division_code="4417", params={"seed": seed})
+    return missed
+
+
+def _death_list(people: list[tuple[str, str, dt.date]]) -> bytes:
+    """The public-security bureau's list as it arrives: a title row, a serial column, dates as text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "死亡人员"
+    ws.append(["阳江市公安局 户籍注销（死亡）人员名单（演示）"])
+    ws.append(["序号", "姓名", "公民身份号码", "死亡日期", "注销派出所"])
+    for i, (name, idno, day) in enumerate(people, start=1):
+        ws.append([i, name, idno, f"{day:%Y年%m月%d日}", "城南派出所"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _audit_demo(city: User, checker: User, programmes: list[Programme], missed: list[int], last_month: dt.date,
+                this_month: dt.date, seed: int) -> str:
+    """Last month's death list: six people still paid, confirmed; their recoveries in every state; one
+    of the three who missed proof of life certified after a visit (back pay in this month's run)."""
+    from yanglao.core.crypto import decrypt
+    from yanglao.core.idnumber import check_digit
+    from yanglao.people.models import Person
+
+    from . import lifecert, matching, recoveries
+
+    gaoling = programmes[0]
+    rng = random.Random(seed)
+    two_before = add_months(last_month, -1)
+    # six people paid last month, two per county for three counties, not among those without proof of life
+    chosen: list[Person] = []
+    for county in ("441702", "441704", "441781"):
+        ids = list(Entitlement.objects.filter(run__programme=gaoling, run__month=last_month, kind="regular",
+                                              division_code__startswith=county).exclude(person_id__in=missed)
+                   .order_by("person_id").values_list("person_id", flat=True)[:2])
+        chosen += list(Person.objects.filter(pk__in=ids).order_by("pk"))
+    if len(chosen) < 6:
+        return "审计演示：已发放人员不足，跳过"
+    rows = []
+    for i, p in enumerate(chosen):
+        died = (two_before - dt.timedelta(days=10 + i)) if i % 2 else (two_before + dt.timedelta(days=3 + i))
+        rows.append((p.name, decrypt(p.id_number_enc), died))
+    first17 = "44010619400101" + "552"
+    rows.append(("外市人员", first17 + check_digit(first17), two_before))  # another city's ID: a bad row
+    first17 = "44170219400101" + "991"
+    rows.append(("查无此人", first17 + check_digit(first17), two_before))  # not in the registry
+    batch = matching.match_import(by=city, kind="death", filename="2026年10月死亡人员名单.xlsx",
+                                  content=_death_list(rows), source_unit="阳江市公安局（演示）",
+                                  document_no=f"阳公户〔{last_month.year}〕{last_month.month}号（演示）")
+    matching.match_confirm(by=city, batch=batch)
+    recs = list(Recovery.objects.filter(source__batch=batch).order_by("pk"))
+    today = timezone.localdate()
+    # every state: open, partly, recovered, written off (asked by city, approved by city2), write-off asked
+    if len(recs) >= 5:
+        recoveries.repayment_record(by=city, recovery=recs[1], amount=recs[1].amount / 2, paid_on=today,
+                                    reference="阳财缴〔2026〕0012")
+        recoveries.repayment_record(by=city, recovery=recs[2], amount=recs[2].amount, paid_on=today,
+                                    reference="阳财缴〔2026〕0013")
+        recoveries.write_off_request(by=city, recovery=recs[3], reason="当事人无遗产、无继承人，经社区核实无法追回（演示）")
+        recoveries.write_off_approve(by=checker, recovery=recs[3])
+        recoveries.write_off_request(by=city, recovery=recs[4], reason="家属已外出务工，暂无法联系（演示）")
+    # a proof-of-life resumption: one of the three certified by a community visit
+    beimen = User.objects.filter(username="beimen").first() or city
+    resumed = 0
+    if missed:
+        person = Person.objects.get(pk=missed[0])
+        if not person.division_code.startswith(beimen.scope_prefix or ""):
+            beimen = city
+        lifecert.certify(by=beimen, person=person, certified_on=today - dt.timedelta(days=rng.randint(2, 6)),
+                         method="visit", note="社区工作人员上门见到本人（演示）")
+        resumed = 1
+    # this month's previews again: the dead are stopped, the certified person paid with back pay
+    for programme in programmes:
+        current = PaymentRun.objects.filter(programme=programme, month=this_month).exclude(status="cancelled").first()
+        if current is not None and current.status == "preview":
+            current = services.run_preview(by=city, programme=programme, month=this_month)
+            compute(current.pk, current.attempt)
+    return (f"审计演示：死亡名单 {batch.rows} 行（确认 {batch.changes} 人，追回 {len(recs)} 笔），"
+            f"生存认证停发 {len(missed)} 人、恢复 {resumed} 人")
