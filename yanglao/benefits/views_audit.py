@@ -131,7 +131,7 @@ def match_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 class CertifyForm(forms.Form):
     person = PersonField(label=_("老年人"))
-    certified_on = forms.DateField(label=_("认证日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    certified_on = forms.DateField(label=_("认证日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     method = forms.ChoiceField(label=_("认证方式"), choices=LifeCertMethod.choices)
     reference = forms.CharField(label=_("认证参考号（人脸识别必填）"), max_length=64, required=False)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
@@ -180,7 +180,7 @@ class LifeRequirementForm(forms.Form):
     every_months = forms.IntegerField(label=_("每隔几个月认证一次"), required=False, min_value=1, max_value=60)
     fixed_month = forms.IntegerField(label=_("或每年截止月"), required=False, min_value=1, max_value=12)
     fixed_day = forms.IntegerField(label=_("截止日"), required=False, min_value=1, max_value=31)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     remind_days = forms.IntegerField(label=_("提前提醒天数"), min_value=1, max_value=180, initial=30)
 
 
@@ -258,7 +258,7 @@ def recoveries_report(request: HttpRequest) -> HttpResponse:
 
 class RepaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("退回金额（元）"), max_digits=12, decimal_places=2)
-    paid_on = forms.DateField(label=_("退回日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("退回日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(label=_("缴款票据号或银行流水号"), max_length=64)
 
 
