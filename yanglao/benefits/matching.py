@@ -56,8 +56,6 @@ END_WORDS = {"退出", "停保", "终止", "取消", "减少", "注销"}
 GRADE_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4, "1级": 1, "2级": 2,
                "3级": 3, "4级": 4}
 MAX_ERRORS_SHOWN = 1000
-COPY_COLUMNS = ("batch_id", "row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade",
-                "outcome", '"column"', "reason", "detail", "division_code")
 
 
 @dataclass
@@ -196,27 +194,42 @@ OUTCOME_SQL = {
 }
 
 
+STAGE_COLUMNS = ("row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade", "outcome",
+                 "col", "reason")
+
+
 def match_sql(kind: str) -> str:
+    """One INSERT … SELECT from the staging table joined to the registry on the keyed hash: each
+    row's person and outcome (consistent / change / not found; an unknown ID issued elsewhere is a
+    bad row saying so)."""
     outcome, detail = OUTCOME_SQL[kind]
     return (
-        f"UPDATE benefits_matchrow r SET person_id = p.id, division_code = p.division_code, outcome = {outcome}, "
-        f"detail = {detail} FROM people_person p WHERE r.batch_id = %s AND r.outcome = 'not_found' "
-        "AND p.id_number_hash = r.id_hash"
+        "INSERT INTO benefits_matchrow (batch_id, row_no, name, id_hash, id_masked, event_date, category, action, "
+        "grade, person_id, outcome, \"column\", reason, detail, division_code) "
+        "SELECT %s, r.row_no, r.name, r.id_hash, r.id_masked, r.event_date, r.category, r.action, r.grade, p.id, "
+        "CASE WHEN r.outcome = 'bad' THEN 'bad' WHEN p.id IS NOT NULL THEN " + outcome + " "
+        "WHEN r.id_masked NOT LIKE %s THEN 'bad' ELSE 'not_found' END, "
+        "CASE WHEN r.outcome = 'bad' THEN r.col WHEN p.id IS NULL AND r.id_masked NOT LIKE %s THEN '身份证号码' "
+        "ELSE '' END, "
+        "CASE WHEN r.outcome = 'bad' THEN r.reason WHEN p.id IS NULL AND r.id_masked NOT LIKE %s THEN "
+        "'外市身份证号码（地区码 ' || substr(r.id_masked, 1, 6) || '），本市档案中无此人' ELSE '' END, "
+        "CASE WHEN p.id IS NULL THEN '' ELSE " + detail + " END, COALESCE(p.division_code, '') "
+        "FROM match_stage r LEFT JOIN people_person p ON r.outcome <> 'bad' AND p.id_number_hash = r.id_hash"
     )
 
 
-def _copy_rows(batch_id: int, staged: list[Staged]) -> None:
+def _stage_and_match(batch_id: int, kind: str, staged: list[Staged]) -> None:
+    """COPY the checked rows into a temporary staging table, then the one join."""
     with connection.cursor() as cur:
-        with cur.copy(f"COPY benefits_matchrow ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-            for s in staged:
-                copy.write_row(s.values(batch_id))
-
-
-def _insert_rows(batch_id: int, staged: list[Staged]) -> None:
-    if connection.vendor == "postgresql":
-        _copy_rows(batch_id, staged)
-        return
-    MatchRow.objects.bulk_create([MatchRow(batch_id=batch_id, **{k.strip('"'): v for k, v in zip(COPY_COLUMNS[1:], s.values(batch_id)[1:], strict=True)}) for s in staged], batch_size=5000)
+        cur.execute("DROP TABLE IF EXISTS match_stage")
+        cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
+                    "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), grade smallint, "
+                    "outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
+        with cur.copy(f"COPY match_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for st in staged:
+                copy.write_row(st.values(batch_id)[1:12])
+        pattern = CITY + "%"
+        cur.execute(match_sql(kind), [batch_id, pattern, pattern, pattern])
 
 
 def match_import(*, by: User, kind: str, filename: str, content: bytes, source_unit: str, document_no: str,
@@ -259,15 +272,7 @@ def match_import(*, by: User, kind: str, filename: str, content: bytes, source_u
                                               source_unit=source_unit.strip()[:100],
                                               document_no=document_no.strip()[:120], uploaded_by=by,
                                               rows=len(staged), division_code=by.scope_prefix or CITY)
-            _insert_rows(batch.pk, staged)
-            with connection.cursor() as cur:
-                cur.execute(match_sql(kind), [batch.pk])
-                # Not in the registry with an ID issued elsewhere: say so (the usual cause).
-                cur.execute(
-                    "UPDATE benefits_matchrow SET outcome = 'bad', \"column\" = '身份证号码', "
-                    "reason = '外市身份证号码（地区码 ' || substr(id_masked, 1, 6) || '），本市档案中无此人' "
-                    "WHERE batch_id = %s AND outcome = 'not_found' AND id_masked NOT LIKE %s",
-                    [batch.pk, CITY + "%"])
+            _stage_and_match(batch.pk, kind, staged)
             counts = dict(MatchRow.objects.filter(batch=batch).values_list("outcome").annotate(n=Count("id"))
                           .values_list("outcome", "n"))
             batch.consistent = counts.get("consistent", 0)
