@@ -56,7 +56,7 @@ def _death_list(people) -> bytes:
     ws.append(["阳江市公安局江城分局 2026年9月死亡人员名单"])
     ws.append(["序号", "姓名", "公民身份号码", "死亡日期"])
     for i, person in enumerate(people, start=1):
-        ws.append([i, person.name, person.plain_id, "2026年8月2%d日" % i])
+        ws.append([i, person.name, person.plain_id, f"2026年8月2{i}日"])
     ws.append([len(people) + 1, "外市人员", make_id(region="440106", birth="19400101", seq="777"), "2026-09-01"])
     out = io.BytesIO()
     wb.save(out)

@@ -41,6 +41,8 @@ class BenefitsConfig(AppConfig):
                       capability=("benefits.approve", "benefits.view"))
         register_todo("benefits.life_cert_due", _("生存认证即将到期"), workbench.todo_life_cert_due,
                       capability=("benefits.certify", "benefits.view"))
+        register_todo("benefits.write_offs", _("待审批的追回核销"), workbench.todo_second_signatures,
+                      capability=("benefits.approve_write_off", "benefits.view"))
         register_todo("benefits.match_review", _("待确认的数据比对变化"), workbench.todo_match_review,
                       capability=("benefits.match", "benefits.view"))
         register_todo("benefits.enrolments", _("待审核的享受申请"), workbench.todo_enrolments_to_decide,

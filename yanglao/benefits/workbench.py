@@ -64,3 +64,18 @@ def todo_match_review(user: Any) -> TodoItem | None:
     if not agg["n"]:
         return None
     return TodoItem(count=agg["n"], link=reverse("benefits:matching"), oldest=agg["oldest"])
+
+
+def todo_second_signatures(user: Any) -> TodoItem | None:
+    """Write-offs of recoveries asked for by someone else, waiting for this user's approval."""
+    from yanglao.core.scope import restrict
+
+    from .models import Recovery
+
+    agg = (restrict(Recovery.objects.filter(write_off_requested_by__isnull=False).exclude(status="written_off")
+                    .exclude(write_off_requested_by=user), user).order_by()
+           .aggregate(n=Count("pk"), oldest=Min("updated_at"), one=Max("pk")))
+    if not agg["n"]:
+        return None
+    link = reverse("benefits:recovery", args=[agg["one"]]) if agg["n"] == 1 else reverse("benefits:recoveries")
+    return TodoItem(count=agg["n"], link=link, oldest=agg["oldest"])
