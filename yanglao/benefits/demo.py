@@ -280,6 +280,19 @@ def _audit_demo(city: User, checker: User, programmes: list[Programme], missed: 
         lifecert.certify(by=beimen, person=person, certified_on=today - dt.timedelta(days=rng.randint(2, 6)),
                          method="visit", note="社区工作人员上门见到本人（演示）")
         resumed = 1
+    # accident insurance: two claims against last month's insured list, one paid
+    from . import insurance
+
+    insured = list(Entitlement.objects.filter(run__programme=programmes[3], run__month=last_month, kind="regular",
+                                              person__status="active").order_by("person_id")
+                   .values_list("person_id", flat=True)[:2])
+    for n, pid in enumerate(insured):
+        claim = insurance.claim_record(by=city, person=Person.objects.get(pk=pid), programme=programmes[3],
+                                       accident_date=last_month + dt.timedelta(days=5 + 7 * n),
+                                       description=["在家中浴室滑倒，右腕骨折", "过马路时被电动车碰倒，软组织挫伤"][n],
+                                       amount_claimed=["3200.00", "860.00"][n], insurer_reference=f"PICC-YJ-2026-{n + 101}")
+        if n == 0:
+            insurance.claim_settle(by=city, claim=claim, amount_paid="3000.00")
     # this month's previews again: the dead are stopped, the certified person paid with back pay
     for programme in programmes:
         current = PaymentRun.objects.filter(programme=programme, month=this_month).exclude(status="cancelled").first()

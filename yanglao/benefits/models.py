@@ -676,3 +676,39 @@ class BankFileFormat(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.bank_name}（{self.code}）"
+
+
+class InsuranceClaim(AuditedModel):
+    """A claim under the accident insurance the government buys for older people (老年人意外伤害保险),
+    recorded against the insured list: only a person on the list for the month of the accident."""
+
+    class State(models.TextChoices):
+        REPORTED = "reported", _("已报案")
+        PAID = "paid", _("已赔付")
+        REFUSED = "refused", _("不予赔付")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="insurance_claims")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="claims")
+    line = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="+")  # the month on the list
+    accident_date = models.DateField(_("出险日期"))
+    description = models.CharField(_("出险经过"), max_length=200)
+    amount_claimed = models.DecimalField(_("申请赔付金额"), **MONEY)
+    amount_paid = models.DecimalField(_("赔付金额"), null=True, blank=True, **MONEY)
+    insurer_reference = models.CharField(_("保险公司案件号"), max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REPORTED)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    division_code = models.CharField(max_length=12)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-accident_date", "-id"]
+        verbose_name = _("意外险理赔")
+        verbose_name_plural = _("意外险理赔")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_claimed__gt=0), name="claim_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_paid__isnull=True) | (Q(amount_paid__gte=0)
+                                                                           & Q(amount_paid__lte=F("amount_claimed"))),
+                                   name="claim_paid_not_above_claimed"),
+        ]

@@ -37,4 +37,6 @@ urlpatterns = [
     path("enrolments/<int:pk>/end/", views_audit.enrolment_end, name="enrolment_end"),
     path("runs/<int:pk>/bank-file/", views_audit.run_bank_file, name="run_bank_file"),
     path("lines/<int:pk>/", views_audit.line_trace, name="line"),
+    path("insurance/", views_audit.insurance, name="insurance"),
+    path("runs/<int:pk>/insurer-file/", views_audit.insurer_file, name="insurer_file"),
 ]

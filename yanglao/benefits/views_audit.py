@@ -453,3 +453,72 @@ def line_trace(request: HttpRequest, pk: int) -> HttpResponse:
                                                    run__status__in=["approved", "paid", "reconciled"])
         .aggregate(s=Sum("amount"))["s"],
     })
+
+
+# --------------------------------------------------------------------------- accident insurance
+
+
+class ClaimForm(forms.Form):
+    person = PersonField(label=_("老年人"))
+    programme = forms.ModelChoiceField(label=_("保险名单"), queryset=Programme.objects.filter(kind="insurance_list"),
+                                       empty_label=None)
+    accident_date = forms.DateField(label=_("出险日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    description = forms.CharField(label=_("出险经过"), max_length=200)
+    amount_claimed = forms.DecimalField(label=_("申请赔付金额（元）"), max_digits=12, decimal_places=2)
+    insurer_reference = forms.CharField(label=_("保险公司案件号"), max_length=64, required=False)
+
+
+@capability_required("benefits.view")
+def insurance(request: HttpRequest) -> HttpResponse:
+    from . import insurance as ins
+    from .models import InsuranceClaim
+
+    form = bind_pickers(ClaimForm(request.POST or None), request.user)
+    if request.method == "POST":
+        if not request.user.can("benefits.enrol"):
+            return HttpResponse(status=403)
+        if request.POST.get("form") == "settle":
+            claim = get_scoped_or_404(InsuranceClaim.objects.all(), request.user, pk=int(request.POST.get("claim") or 0))
+            try:
+                ins.claim_settle(by=request.user, claim=claim, amount_paid=request.POST.get("amount_paid", ""),
+                                 insurer_reference=request.POST.get("insurer_reference", ""))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("已登记赔付结果"))
+            return redirect("benefits:insurance")
+        if form.is_valid():
+            person = form.cleaned_data.pop("person")
+            if person is None:
+                form.add_error("person", _("档案不存在或不在您的管辖范围内"))
+            else:
+                try:
+                    ins.claim_record(by=request.user, person=person, **form.cleaned_data)
+                except DomainError as exc:
+                    _form_errors(form, exc)
+                else:
+                    messages.success(request, _("已登记理赔"))
+                    return redirect("benefits:insurance")
+    runs = (selectors.runs_for(request.user).filter(programme__kind="insurance_list")
+            .exclude(status__in=["cancelled", "failed"]).select_related("programme").order_by("-month")[:12])
+    claims = offset_page(request, restrict(InsuranceClaim.objects.select_related("person", "programme"),
+                                           request.user).order_by("-accident_date", "-id"))
+    return render(request, "benefits/insurance.html", {
+        "form": form, "runs": runs, "claims": claims, "reason_form": BankFileForm(),
+        "can_file": request.user.can("benefits.export_full"), "can_claim": request.user.can("benefits.enrol")})
+
+
+@capability_required("benefits.export_full")
+@require_POST
+def insurer_file(request: HttpRequest, pk: int) -> HttpResponse:
+    from . import insurance as ins
+
+    run = _run(request, pk)
+    try:
+        content, name = ins.insurer_file(by=request.user, run=run, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("benefits:insurance")
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename={name}"
+    return response
