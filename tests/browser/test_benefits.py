@@ -20,9 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _people(by):
     for i, (birth, name) in enumerate((("19400101", "陈秀英"), ("19300315", "李桂芳"), ("19250808", "黄德明"),
                                        ("19600101", "吴国强"))):
-        people_services.person_create(by=by, today=dt.date(2026, 5, 1), data={
+        person = people_services.person_create(by=by, today=dt.date(2026, 5, 1), data={
             "name": name, "id_number": make_id(birth=birth, seq=f"{100 + i:03d}"), "division_code": "441702001001",
             "living_situation": "alone"})
+        # an account for everyone: a line without one is held back from the payment file
+        from yanglao.benefits.services import bank_account_set
+
+        bank_account_set(by=by, person=person, bank_name="广东阳江农村商业银行", account_no=f"62284801234567{i:05d}",
+                         holder_name=name)
 
 
 def _result_file(rows, fail_last: bool, wrong_amount: bool = False) -> bytes:
