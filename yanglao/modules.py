@@ -12,4 +12,6 @@ MODULES = [
     "alarms",
     "supervision",
     "visits",
+    "timebank",
+    "workforce",
 ]
