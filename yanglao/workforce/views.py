@@ -123,7 +123,7 @@ def caregiver_leave(request: HttpRequest, pk: int) -> HttpResponse:
 def course_list(request: HttpRequest) -> HttpResponse:
     qs = restrict(Course.objects.annotate(n=Count("attendances"), done=Count("attendances", filter=Q(attendances__completed=True))),
                   request.user)
-    return render(request, "workforce/courses.html", {"page": offset_page(request, qs)})
+    return render(request, "workforce/courses.html", {"page": offset_page(request, qs.order_by("-starts_on", "pk"))})
 
 
 @capability_required("workforce.manage")
