@@ -133,12 +133,26 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
                                       document_no="1号", uploaded_by=city_admin)
     recovery = Recovery.objects.create(person=person, event="death", event_date=dt.date(2026, 4, 2), amount=50,
                                        first_month=MAY, last_month=MAY, division_code=person.division_code)
+    from yanglao.timebank import services as tb
+    from yanglao.timebank.defaults import ensure_default_scheme
+    from yanglao.workforce import services as wf
+
+    ensure_default_scheme()
+    tb_member, _code = tb.member_create(by=jiangcheng, data={"kind": "elder", "person": person})
+    tb_request = tb.request_create(by=jiangcheng, elder=tb_member, service_type="chat", scheduled_on=MAY)
+    caregiver = wf.caregiver_create(by=jiangcheng, data={"name": "梁秀珍", "id_number": "441702198001011239",
+                                                         "institution": home, "employed_since": dt.date(2025, 1, 1)})
+    course = wf.course_create(by=jiangcheng, data={"title": "岗前培训", "kind": "induction", "provider": "技师学院",
+                                                   "starts_on": MAY, "ends_on": MAY, "hours": 8, "places": 20,
+                                                   "division_code": "441702"})
     pk = supervision_objects(city_admin, home) | {
         "visits/plan/": open_visit.pk, "visits/visit/": open_visit.pk, "visits/visits/": open_visit.pk,
         "visits/records/": visit_record.pk, "visits/referrals/": referral.pk, "visits/visitors/": visitor.pk,
         "visits/tiers/": tier.pk,
         "alarms/incidents/": alarm_incident, "alarms/devices/": alarm_device.pk,
         "benefits/matching/": batch.pk, "benefits/recoveries/": recovery.pk,
+        "timebank/members/": tb_member.pk, "timebank/requests/": tb_request.pk,
+        "workforce/caregivers/": caregiver.pk, "workforce/courses/": course.pk,
         "people/": person.pk, "people/import/": job.pk, "people/export/requests/": export.pk,
         "categories/": category.pk, "assessments/reassess/": person.pk, "assessments/": assessment.pk,
         "benefits/programmes/": age_allowance.pk, "benefits/runs/": run.pk,
@@ -155,7 +169,7 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     pk.update(_homeadapt_world(jiangcheng, older("19380101"), home))
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
-              "format": ["json"], "key": ["living_situation"]}
+              "format": ["json"], "key": ["living_situation"], "kind": ["redeem", "gift", "donate", "grant"]}
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
 
 

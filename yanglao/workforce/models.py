@@ -207,3 +207,12 @@ class StaffingNorm(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.care_level}: 1:{self.residents_per_carer}"
+
+    @property
+    def level_label(self) -> str:
+        from yanglao.assessments.scoring import level_name
+
+        try:
+            return level_name(int(self.care_level))
+        except ValueError:
+            return str(self.care_level)
