@@ -77,8 +77,8 @@ def test_a_volunteer_serves_the_neighbour_who_confirms_and_the_hours_appear(live
 
 
 def test_the_workforce_pages_show_levels_training_and_staffing(live_server, page, shot, jiangcheng, new_person):
-    from tests.institutions.conftest import give_care_level
     from tests.conftest import make_id
+    from tests.institutions.conftest import give_care_level
     from yanglao.institutions import services as inst
     from yanglao.institutions.models import Residency
     from yanglao.workforce import services

@@ -20,6 +20,7 @@ from .models import Caregiver, CourseKind
 
 SURNAMES = "陈李黄林梁张吴王刘杨何冯关谭莫邓叶郑许周"
 GIVEN = ["秀珍", "丽娟", "美华", "少玲", "桂英", "凤娇", "志强", "建华", "小燕", "金凤", "玉梅", "月娥"]
+HELD_IN = ["4417", "441702", "4417", "441781", "441702", "4417", "441704", "4417"]  # city-wide and county courses
 LEVEL_MIX = [0, 5, 5, 5, 4, 4, 4, 3, 3, 2, 0, 5, 1]
 COURSES = [
     ("养老护理员岗前培训（第一期）", CourseKind.INDUCTION, "阳江市技师学院", dt.date(2025, 3, 10), 5, 40),
@@ -83,10 +84,10 @@ def load_demo(*, seed: int) -> str:
     for c_index, (title, kind, provider, start, days, hours) in enumerate(COURSES):
         course = services.course_create(by=city, data={
             "title": title, "kind": kind, "provider": provider, "starts_on": start, "ends_on": start + dt.timedelta(days=days),
-            "hours": hours, "places": 40, "division_code": "4417"})
+            "hours": hours, "places": 40, "division_code": HELD_IN[c_index % len(HELD_IN)]})
         if start > today:
             continue  # a course still to come: no attendance yet
-        group = [c for j, c in enumerate(carers) if (j + c_index) % 3 == 0][:30]
+        group = [c for j, c in enumerate(carers) if (j + c_index) % 3 == 0 and c.division_code.startswith(course.division_code)][:30]
         for j, cg in enumerate(group):
             completed = j % 10 != 7
             services.attendance_record(by=city, course=course, caregiver=cg, completed=completed,

@@ -129,10 +129,12 @@ class Attendance(AuditedModel):
     caregiver = models.ForeignKey(Caregiver, on_delete=models.PROTECT, related_name="attendances")
     completed = models.BooleanField(_("完成培训"), default=False)
     passed = models.BooleanField(_("考核合格"), default=False)
-    division_code = models.CharField(max_length=12)  # the course's
+    division_code = models.CharField(max_length=12)  # the caregiver's: a county sees its people's training
 
     objects = ScopedQuerySet.as_manager()
-    scope_division_field = "division_code"
+    # seen from the caregiver's area and from the area that held the course
+    scope_division_field = ("division_code", "course__division_code")
+    scope_organisation_field = "caregiver__employer_id"
 
     class Meta:
         verbose_name = _("参训记录")
@@ -141,6 +143,9 @@ class Attendance(AuditedModel):
             models.UniqueConstraint(fields=["course", "caregiver"], name="wf_attend_once"),
             models.CheckConstraint(condition=Q(passed=False) | Q(completed=True), name="wf_pass_needs_completion"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} · {self.caregiver.name}"
 
 
 class SubsidyKind(models.TextChoices):

@@ -137,7 +137,7 @@ def attendance_record(*, by: User, course: Course, caregiver: Caregiver, complet
         raise ValidationFailed("未完成培训不能考核合格", details={"passed": "须先完成培训"})
     with audit_context(by), transaction.atomic():
         att, _ = Attendance.objects.select_for_update().get_or_create(
-            course=course, caregiver=caregiver, defaults={"division_code": course.division_code})
+            course=course, caregiver=caregiver, defaults={"division_code": caregiver.division_code})
         att.completed, att.passed = completed, passed
         att.save()
     return att

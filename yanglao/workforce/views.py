@@ -87,6 +87,7 @@ def caregiver_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workforce/caregiver.html", {
         "cg": cg, "subsidies": selectors.subsidies_for(cg), "today": timezone.localdate(),
         "attendances": cg.attendances.select_related("course").order_by("-course__starts_on"),
+        "visible_courses": set(restrict(Course.objects.filter(attendances__caregiver=cg), request.user).values_list("pk", flat=True)),
         "can_manage": request.user.can("workforce.manage"),
     })
 
@@ -156,7 +157,8 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("workforce:course", pk=course.pk)
     return render(request, "workforce/course.html", {
         "course": course, "form": form,
-        "rows": offset_page(request, course.attendances.select_related("caregiver__institution").order_by("caregiver__name")),
+        "rows": offset_page(request, restrict(course.attendances.select_related("caregiver__institution"), request.user)
+                            .order_by("caregiver__name")),
     })
 
 
