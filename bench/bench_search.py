@@ -1,20 +1,27 @@
-"""Person search for a county user among N people (yanglao.people.selectors.search_people).
+"""Person search among N people, every search kind, for a county, a township and a city user.
 
-The real code path of the API and the pages: search_people(user, {"q": …}) scoped to the user's
-county, first page by keyset_page (20 rows). For a random sample of the county's people, three
-kinds of query — full name (name prefix), full ID number (keyed hash), phone (keyed hash) — plus
-last four ID digits + name. Each query is timed with time.perf_counter around the whole call.
+The real code path of the pages: `selectors.search_page(user, filters)` — search_people scoped to the
+user plus the first page of 20 rows in the search's order (the same query the people list and the API
+read; the list page adds a total, timed apart as `count`). Each call is timed with time.perf_counter.
 
-Baseline: Person.objects.get(pk=…) for the same people, timed the same way — the cheapest read
-the ORM can do. `pk_ratio = p50(search, name/ID/phone) / p50(get by pk)`.
-EXPLAIN ANALYZE runs once per kind and says which index each plan uses.
+Kinds (a random sample of the user's own people supplies the values):
+  name (full name), name_prefix (its first two characters), surname (its first character),
+  rare_name (a full name borne by at most 3 people in the whole city, mostly outside the user's area:
+  the case that walked the whole registry), id_number, last4_name, phone, community (division filter),
+  category, age_band, status, name_age (name prefix + age band + status), community_category.
+
+Baseline: Person.objects.get(pk=…) for the same people, timed the same way, per user level.
+`p99_ratio` = the largest p99 of any kind and level / pk p50; `max_ratio` likewise with the maximum.
+The EXPLAIN (ANALYZE, BUFFERS) of the slowest query of the run is printed.
 
     .venv/bin/python bench/bench_search.py --people 1000000
-Last line: search people=… p50_ms=… p95_ms=… pk_ratio=… (+ per kind)
+    .venv/bin/python bench/bench_search.py --people 4000000 --database-url …/yl_bench4m --reuse-database
+Last line: search people=… pk_p50_ms=… p99_ratio=… max_ratio=… worst_p99=… worst_max=… (+ per kind and level)
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -25,31 +32,12 @@ from common import CITY, Timer, analyze, fail, log, percentile, result, server_v
 from common import parser as make_parser
 
 SEED = 2026
-COUNTY = "441702"  # 江城区
-KINDS = ("name", "id_number", "phone")  # the issue's three; last4_name is reported on its own
+LEVELS = {"county": ("county_staff", "441702"), "township": ("township_staff", "441702001"), "city": ("city_admin", CITY)}
+KINDS = ("name", "name_prefix", "surname", "rare_name", "id_number", "last4_name", "phone", "community", "category",
+         "age_band", "status", "name_age", "community_category")
+CATEGORIES = ("tekun", "dibao", "severe_disability", "veteran", "family_planning_special", "economic_hardship")
+STATUSES = ("deceased", "moved_away", "active")
 WARMUP = 20
-
-
-def plan_report(kind: str, qs: Any) -> bool:
-    """Print the plan of the first page of `qs`; True when the people table is reached by an index."""
-    from django.db import connection
-
-    page = qs.order_by("-pk")[:21]
-    if connection.vendor == "postgresql":
-        plan = page.explain(analyze=True, buffers=True)
-        seq = re.search(r"Seq Scan on people_person\b", plan) is not None
-        indexes = sorted(set(re.findall(r"Index (?:Only )?Scan(?: Backward)? using (\w+)", plan)
-                             + re.findall(r"Bitmap Index Scan on (\w+)", plan)))
-    else:
-        plan = page.explain()
-        seq = re.search(r"SCAN people_person\b(?! USING)", plan) is not None
-        indexes = sorted(set(re.findall(r"USING (?:COVERING )?INDEX (\w+)", plan)))
-    removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
-    verdict = "SEQUENTIAL SCAN" if seq else f"index: {', '.join(indexes) or '?'}"
-    log(f"  EXPLAIN {kind}: {verdict}; rows removed by filter: {removed}")
-    for line in plan.splitlines():
-        log(f"    {line}")
-    return not seq and bool(indexes)
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -58,115 +46,173 @@ def timed(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def first_page_queryset(user: Any, filters: dict[str, Any]) -> Any:
+    """The queryset of the first page (21 rows), as search_page builds it."""
+    from yanglao.people import selectors
+
+    qs = selectors.search_people(user, filters)
+    if hasattr(selectors, "order_search"):
+        return selectors.order_search(qs, filters)[:21]
+    return qs.order_by("-pk")[:21]  # the code before issue 22 (to measure it with the same script)
+
+
+def search_rows(user: Any, filters: dict[str, Any]) -> list[Any]:
+    from yanglao.people import selectors
+
+    if hasattr(selectors, "search_page"):
+        return selectors.search_page(user, filters).rows
+    return selectors.keyset_page(selectors.search_people(user, filters), after=None).rows
+
+
+def explain(qs: Any) -> str:
+    return qs.explain(analyze=True, buffers=True)
+
+
+def plan_summary(plan: str) -> str:
+    backward_pk = re.search(r"Index Scan Backward using people_person_pkey", plan) is not None
+    seq = re.search(r"Seq Scan on people_person\b", plan) is not None
+    indexes = sorted(set(re.findall(r"Index (?:Only )?Scan(?: Backward)? using (\w+)", plan)
+                         + re.findall(r"Bitmap Index Scan on (\w+)", plan)))
+    removed = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+    flags = (["BACKWARD PRIMARY-KEY WALK"] if backward_pk else []) + (["SEQUENTIAL SCAN"] if seq else [])
+    return f"{', '.join(flags) or 'ok'}; indexes: {', '.join(indexes) or '-'}; rows removed by filter: {removed}"
+
+
 def main() -> None:
     p = make_parser(__doc__.splitlines()[0])
-    p.add_argument("--sample", type=int, default=200, help="people searched for (default 200)")
+    p.add_argument("--sample", type=int, default=200, help="queries per kind and level (default 200)")
+    p.add_argument("--reuse-database", action="store_true",
+                   help="keep the database if it already holds this seed of --people people (migrate only)")
     args = p.parse_args()
-    setup(args)
+    os.environ.setdefault("YANGLAO_IDENTIFIER_SEARCH_PER_HOUR", "100000000")  # the bench is one account
+    os.environ.setdefault("YANGLAO_IDENTIFIER_SEARCH_FLAG_PER_DAY", "100000000")
+    setup(args, recreate=not args.reuse_database)
 
     from django.db.models import Count
     from django.utils import timezone
 
     from yanglao.core.crypto import decrypt
-    from yanglao.core.roles import Role
+    from yanglao.core.models import User
+    from yanglao.core.pagination import fast_count
     from yanglao.core.testing import make_user
+    from yanglao.people import selectors
+    from yanglao.people.choices import AGE_BANDS
     from yanglao.people.models import Person
     from yanglao.people.seeding import seed_people
-    from yanglao.people.selectors import keyset_page, search_people
 
     log(f"{server_version()}, searching among {args.people:,} people")
     timer = Timer()
     with timer.phase("seed_people"):
-        seed_people(args.people, seed=SEED, today=timezone.localdate(), city=CITY)
-    with timer.phase("ANALYZE"):
-        analyze()
+        added = seed_people(args.people, seed=SEED, today=timezone.localdate(), city=CITY)
+    total = Person.objects.count()
+    if total != args.people:
+        fail(f"the database holds {total:,} people, not {args.people:,}: run without --reuse-database", code=1)
+    if added:
+        with timer.phase("ANALYZE"):
+            analyze()
 
-    user = make_user(Role.COUNTY_STAFF, COUNTY, username="bench-county")
-    assert user.scope_prefix == COUNTY, user.scope_prefix
     rng = random.Random(SEED)
-    county_ids = list(
-        Person.objects.filter(division_code__startswith=COUNTY).exclude(phone_hash="").values_list("pk", flat=True)
-    )
-    if len(county_ids) < args.sample + WARMUP:
-        fail(f"only {len(county_ids)} people with a phone in {COUNTY}: use more --people", code=1)
-    chosen = rng.sample(county_ids, args.sample + WARMUP)
-    people = Person.objects.in_bulk(chosen)
-    queries: list[dict[str, str]] = []
-    for pk in chosen:
-        person = people[pk]
-        id_number = decrypt(person.id_number_enc)
-        queries.append({"pk": str(pk), "name": person.name, "id_number": id_number, "phone": decrypt(person.phone_enc),
-                        "last4_name": id_number[-4:] + person.name})
-    warm, sample = queries[:WARMUP], queries[WARMUP:]
-    log(f"{len(county_ids):,} people with a phone in {COUNTY}; sample {len(sample)}, warm-up {len(warm)}")
+    today = timezone.localdate()
+    rare = list(Person.objects.values("name").annotate(n=Count("id")).filter(n__lte=3).order_by("name")
+                .values_list("name", flat=True)[:20000])
+    if len(rare) < args.sample + WARMUP:
+        fail("too few rare names: use more --people", code=1)
+    bands = list(AGE_BANDS)
+    times: dict[tuple[str, str], list[float]] = {}
+    counts: dict[str, list[float]] = {}
+    slowest: tuple[float, str, str, dict[str, Any]] = (0.0, "", "", {})
+    pk_p50s: dict[str, float] = {}
+    for level, (role, code) in LEVELS.items():
+        user = User.objects.filter(username=f"bench-{level}").first() or make_user(role, code, username=f"bench-{level}")
+        ids = list(Person.objects.filter(division_code__startswith=code).exclude(phone_hash="")
+                   .values_list("pk", flat=True))
+        chosen = rng.sample(ids, args.sample + WARMUP)
+        people = Person.objects.in_bulk(chosen)
+        queries: list[dict[str, dict[str, Any]]] = []
+        for i, pk in enumerate(chosen):
+            person = people[pk]
+            id_number = decrypt(person.id_number_enc)
+            age = person.age_on(today)
+            band = next((b for b, (lo, hi) in AGE_BANDS.items() if age >= lo and (hi is None or age <= hi)), bands[i % 5])
+            queries.append({
+                "pk": {"pk": pk},
+                "name": {"q": person.name},
+                "name_prefix": {"q": person.name[:2]},
+                "surname": {"q": person.name[:1]},
+                "rare_name": {"q": rng.choice(rare)},
+                "id_number": {"q": id_number},
+                "last4_name": {"q": id_number[-4:] + person.name},
+                "phone": {"q": decrypt(person.phone_enc)},
+                "community": {"division": person.division_code},
+                "category": {"category": CATEGORIES[i % len(CATEGORIES)]},
+                "age_band": {"age_band": bands[i % len(bands)]},
+                "status": {"status": STATUSES[i % len(STATUSES)]},
+                "name_age": {"q": person.name[:2], "age_band": band, "status": "active"},
+                "community_category": {"division": person.division_code, "category": CATEGORIES[i % len(CATEGORIES)]},
+            })
+        warm, sample = queries[:WARMUP], queries[WARMUP:]
+        for query in warm:
+            Person.objects.get(pk=query["pk"]["pk"])
+            for kind in KINDS:
+                search_rows(user, query[kind])
+        level_times: dict[str, list[float]] = {kind: [] for kind in ("pk", *KINDS)}
+        with timer.phase(f"{level}: {len(sample)} × {len(KINDS)} searches"):
+            for query in sample:
+                pk = query["pk"]["pk"]
+                level_times["pk"].append(timed(lambda pk=pk: Person.objects.get(pk=pk)))
+                for kind in KINDS:
+                    found: list[Any] = []
+                    t = timed(lambda f=query[kind], found=found, u=user: found.extend(search_rows(u, f)))
+                    level_times[kind].append(t)
+                    if kind in ("id_number", "phone", "last4_name") and pk not in {p.pk for p in found}:
+                        fail(f"{level} {kind} did not find its person", code=1)
+                    if t > slowest[0]:
+                        slowest = (t, level, kind, query[kind])
+            count_times = [timed(lambda f=query[kind], u=user: fast_count(selectors.search_people(u, f),
+                                                                  **({"order": selectors.search_order(f)}
+                                                                     if hasattr(selectors, "search_order") else {})))
+                           for query in sample[:40] for kind in ("surname", "category", "status")]
+        counts[level] = count_times
+        pk_p50s[level] = percentile(level_times["pk"], 50)
+        for kind, values in level_times.items():
+            times[(level, kind)] = values
 
-    def search(q: str) -> list[Person]:
-        return keyset_page(search_people(user, {"q": q}), after=None).rows
+    pk_p50 = percentile([t for level in LEVELS for t in times[(level, "pk")]], 50)
+    log(f"\nget by pk p50: {pk_p50:.2f} ms (per level: "
+        + ", ".join(f"{lv} {v:.2f}" for lv, v in pk_p50s.items()) + ")")
+    log(f"{'level':<9} {'kind':<19} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p99/pk':>7} {'max/pk':>7}")
+    fields: dict[str, float | int | str] = {"people": args.people, "pk_p50_ms": pk_p50}
+    worst_p99 = (0.0, "")
+    worst_max = (0.0, "")
+    for level in LEVELS:
+        for kind in ("pk", *KINDS):
+            values = times[(level, kind)]
+            p50, p95, p99, top = (percentile(values, 50), percentile(values, 95), percentile(values, 99), max(values))
+            log(f"{level:<9} {kind:<19} {p50:8.2f} {p95:8.2f} {p99:8.2f} {top:8.2f} {p99 / pk_p50:7.1f} {top / pk_p50:7.1f}")
+            if kind == "pk":
+                continue
+            fields[f"{level}_{kind}_p50_ms"] = p50
+            fields[f"{level}_{kind}_p99_ms"] = p99
+            worst_p99 = max(worst_p99, (p99, f"{level}/{kind}"))
+            worst_max = max(worst_max, (top, f"{level}/{kind}"))
+        c = counts[level]
+        log(f"{level:<9} {'(total: fast_count)':<19} {percentile(c, 50):8.2f} {percentile(c, 95):8.2f} "
+            f"{percentile(c, 99):8.2f} {max(c):8.2f}")
+        fields[f"{level}_count_p99_ms"] = percentile(c, 99)
 
-    for query in warm:  # connections, caches, the ORM's first compilations
-        Person.objects.get(pk=int(query["pk"]))
-        for kind in (*KINDS, "last4_name"):
-            search(query[kind])
-
-    times: dict[str, list[float]] = {kind: [] for kind in (*KINDS, "last4_name", "pk")}
-    misses = 0
-    with timer.phase("timed queries"):
-        for query in sample:
-            pk = int(query["pk"])
-            times["pk"].append(timed(lambda pk=pk: Person.objects.get(pk=pk)))
-            for kind in (*KINDS, "last4_name"):
-                found: list[Person] = []
-                times[kind].append(timed(lambda q=query[kind], found=found: found.extend(search(q))))
-                if kind != "name" and pk not in {p.pk for p in found}:
-                    misses += 1
-    if misses:
-        fail(f"{misses} exact searches (ID number, phone, last 4 + name) did not find their person", code=1)
-
-    log(f"{'kind':<12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    for kind, values in times.items():
-        log(f"{kind:<12} {percentile(values, 50):8.2f} {percentile(values, 95):8.2f} {percentile(values, 99):8.2f} "
-            f"{max(values):8.2f}")
-    overall = [t for kind in KINDS for t in times[kind]]
-    p50, p95 = percentile(overall, 50), percentile(overall, 95)
-    pk_p50 = percentile(times["pk"], 50)
-    log(f"overall (name, ID, phone): p50 {p50:.2f} ms, p95 {p95:.2f} ms; get by pk p50 {pk_p50:.2f} ms; "
-        f"ratio {p50 / pk_p50:.1f}×")
-
-    slowest = sorted(((t, kind, i) for kind in KINDS for i, t in enumerate(times[kind])), reverse=True)[:3]
-    for t, kind, i in slowest:
-        log(f"  slow: {kind} {sample[i][kind] if kind == 'name' else '…'} {t:.1f} ms")
-    if slowest and slowest[0][0] > 20 * p50:
-        t, kind, i = slowest[0]
-        plan_report(f"slowest ({kind})", search_people(user, {"q": sample[i][kind]}))
-
-    probe = sample[0]
-    all_indexed = all([plan_report(kind, search_people(user, {"q": probe[kind]})) for kind in (*KINDS, "last4_name")])
-    log("every search kind uses an index" if all_indexed else "WARNING: a search kind does not use an index (see above)")
-
-    # The worst cases of a name search: the county's most common full name, and its surname alone.
-    common = (Person.objects.filter(division_code__startswith=COUNTY).values("name").annotate(n=Count("id"))
-              .order_by("-n", "name").first())
-    assert common is not None
-    probes = {"common_name": common["name"], "surname": common["name"][0]}
-    probe_p50: dict[str, float] = {}
-    for label, q in probes.items():
-        search(q)
-        runs = [timed(lambda q=q: search(q)) for _ in range(WARMUP)]
-        probe_p50[label] = percentile(runs, 50)
-        what = f"{common['n']} people of that name in {COUNTY}" if label == "common_name" else "prefix of that name"
-        log(f"{label} {q!r} ({what}): p50 {probe_p50[label]:.2f} ms, max {max(runs):.2f} ms")
-        plan_report(label, search_people(user, {"q": q}))
-
-    fields: dict[str, float | int | str] = {"people": args.people, "p50_ms": p50, "p95_ms": p95,
-                                            "pk_ratio": round(p50 / pk_p50, 1), "pk_p50_ms": pk_p50}
-    fields["p99_ms"] = percentile(overall, 99)
-    fields["max_ms"] = max(overall)
-    for kind in (*KINDS, "last4_name"):
-        fields[f"{kind}_p50_ms"] = percentile(times[kind], 50)
-        fields[f"{kind}_p95_ms"] = percentile(times[kind], 95)
-    for label, value in probe_p50.items():
-        fields[f"{label}_p50_ms"] = value
-    fields["indexed"] = "yes" if all_indexed else "no"
+    t, level, kind, filters = slowest
+    user = User.objects.get(username=f"bench-{level}")
+    shown = {k: ("…" if k == "q" and kind in ("id_number", "phone", "last4_name") else v) for k, v in filters.items()}
+    log(f"\nslowest query of the run: {level} {kind} {shown} {t:.1f} ms")
+    plan = explain(first_page_queryset(user, filters))
+    log(f"  {plan_summary(plan)}")
+    for line in plan.splitlines():
+        log(f"    {line}")
+    fields["p99_ratio"] = round(worst_p99[0] / pk_p50, 2)
+    fields["max_ratio"] = round(worst_max[0] / pk_p50, 2)
+    fields["worst_p99"] = worst_p99[1]
+    fields["worst_max"] = worst_max[1]
+    fields["goal"] = "met" if fields["p99_ratio"] <= 5 and fields["max_ratio"] <= 20 else "missed"
     result("search", **fields)
 
 

@@ -83,13 +83,16 @@ def _recreate_sqlite(url: str) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def setup(args: argparse.Namespace, *, divisions: bool = True) -> Path:
-    """Fresh database, Django set up, migrated, divisions loaded. Returns a scratch directory
-    (also Django's var dir, so uploads do not land in the shared ./var) removed at exit."""
+def setup(args: argparse.Namespace, *, divisions: bool = True, recreate: bool = True) -> Path:
+    """Fresh database (kept as it is with recreate=False: a benchmark that reuses a big seeded registry),
+    Django set up, migrated, divisions loaded. Returns a scratch directory (also Django's var dir, so
+    uploads do not land in the shared ./var) removed at exit."""
     url: str = args.database_url
     if args.people < 1:
         fail("--people must be at least 1")
-    if _is_sqlite(url):
+    if not recreate:
+        pass
+    elif _is_sqlite(url):
         if not args.allow_sqlite:
             fail(
                 "the benchmarks measure PostgreSQL and refuse to run on SQLite. Point --database-url "

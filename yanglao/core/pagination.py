@@ -4,9 +4,12 @@ one of two helpers and one template (`core/_pagination.html`):
 - :func:`offset_page` — page numbers (``?page=3``) for lists where an offset is cheap (assessments,
   payment runs and lines, enrolments, institutions, the waiting list, residents, logins);
 - :func:`keyset_page` — "next page after id N" (``?after=…``) for lists that must stay fast at a million
-  rows (the people registry, the audit log); its total comes from :func:`fast_count`: exact while the
-  filtered rows are few enough to count in a few milliseconds, otherwise the planner's estimate, labelled
-  约 (about).
+  rows (the people registry, the audit log): newest first by id, or in a :class:`KeysetOrder` that one
+  index serves (the registry's name search: name, community, id), so page 5,000 costs what page 1 costs.
+
+Every total comes from :func:`fast_count`: exact while the filtered rows are few enough to count in a few
+milliseconds, otherwise the planner's estimate, labelled 约 (about) — so a city user's list at 15,000,000
+people answers as fast as a county user's.
 
 Both return a :class:`ListPage`: iterate it for the rows; the template reads the rest.
 """
@@ -20,7 +23,9 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 from django.http import HttpRequest
 
 PAGE_SIZE = 20
@@ -85,13 +90,42 @@ def _url(query: str, param: str, value: Any) -> str:
     return f"?{query}&{param}={value}" if query else f"?{param}={value}"
 
 
+class _CountedPaginator(Paginator):
+    """A Paginator told its count (already taken by fast_count) instead of counting again."""
+
+    def __init__(self, rows: Any, per_page: int, count: int) -> None:
+        super().__init__(rows, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
 def offset_page(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any], *, per_page: int = PAGE_SIZE,
                 param: str = "page") -> ListPage:
     """Page `param` (default ``page``) of `rows` (a queryset, ordered, or a list), with page numbers
-    RuoYi style: 1 … 4 5 [6] 7 8 … 20. A page number out of range shows the last page."""
-    paginator = Paginator(rows, per_page)
-    page = paginator.get_page(request.GET.get(param))
+    RuoYi style: 1 … 4 5 [6] 7 8 … 20. A page number out of range shows the last page.
+
+    The total is :func:`fast_count`: exact up to EXACT_COUNT_LIMIT rows; beyond, the planner's estimate
+    labelled 约, and the pager shows the pages around the current one (no "last page", which an estimate
+    cannot place) with a next link while rows follow."""
     query = _query_without(request, param)
+    if isinstance(rows, QuerySet):
+        count, approximate = fast_count(rows)
+        if approximate:
+            return _approximate_offset_page(request, rows, count, per_page=per_page, param=param, query=query)
+        paginator = _CountedPaginator(rows, per_page, count)
+    else:
+        paginator = Paginator(rows, per_page)
+    page = paginator.get_page(request.GET.get(param))
     numbers: list[int | None] = [n if isinstance(n, int) else None
                                  for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)]
     return ListPage(
@@ -103,17 +137,95 @@ def offset_page(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any], *, pe
     )
 
 
+def _approximate_offset_page(request: HttpRequest, qs: QuerySet[Any], count: int, *, per_page: int, param: str,
+                             query: str) -> ListPage:
+    number = _page_number(request.GET.get(param))
+    start = (number - 1) * per_page
+    rows = list(qs[start: start + per_page + 1])
+    if not rows and number > 1:  # past the end the estimate promised: the first page, not an empty one
+        number, rows = 1, list(qs[: per_page + 1])
+    more = len(rows) > per_page
+    estimated_pages = max(number + (1 if more else 0), -(-count // per_page))
+    numbers: list[int | None] = [1] if number > 3 else []
+    if number > 4:
+        numbers.append(None)
+    numbers += [n for n in range(max(1, number - 2), number + (3 if more else 1)) if n <= estimated_pages]
+    return ListPage(
+        rows=rows[:per_page], count=count, approximate=True, number=number, num_pages=None,
+        page_numbers=numbers if len(numbers) > 1 else [], query=query, param=param, per_page=per_page,
+        previous_url=_url(query, param, number - 1 if number > 2 else None) if number > 1 else None,
+        next_url=_url(query, param, number + 1) if more else None,
+        first_url=_url(query, param, None) if number > 1 else None,
+    )
+
+
+@dataclass(frozen=True)
+class KeysetOrder:
+    """An ascending order over `fields` — the last one the primary key, so it is total — that one index
+    serves: the list reads that index in order and stops after a page, whatever the table's size.
+
+    With `collation` (PostgreSQL), the text fields are ordered and compared in that collation, as the index
+    declares its columns (``name COLLATE "C"``: byte order, which also serves ``LIKE 'prefix%'``). The next
+    page starts after a row-value comparison ``(a, b, id) > (…)`` that the index uses as its start."""
+
+    fields: tuple[str, ...]
+    collation: str | None = None
+
+    def _collated(self, vendor: str) -> bool:
+        return bool(self.collation) and vendor == "postgresql"
+
+    def expressions(self, qs: QuerySet[Any]) -> list[Any]:
+        vendor = connections[qs.db].vendor
+        out: list[Any] = []
+        for name in self.fields:
+            field = qs.model._meta.pk if name == "pk" else qs.model._meta.get_field(name)
+            text = field.get_internal_type() in {"CharField", "TextField"}
+            out.append(Collate(F(name), self.collation) if text and self._collated(vendor) else F(name))
+        return out
+
+    def after(self, qs: QuerySet[Any], values: Sequence[Any]) -> QuerySet[Any]:
+        """The rows of `qs` strictly after the row whose `fields` are `values`."""
+        connection = connections[qs.db]
+        if connection.vendor == "postgresql":
+            quote = connection.ops.quote_name
+            table = quote(qs.model._meta.db_table)
+            columns, marks = [], []
+            for name in self.fields:
+                field = qs.model._meta.pk if name == "pk" else qs.model._meta.get_field(name)
+                text = field.get_internal_type() in {"CharField", "TextField"}
+                collate = f' COLLATE {quote(self.collation)}' if text and self.collation else ""
+                columns.append(f"{table}.{quote(field.column)}{collate}")
+                marks.append("%s")
+            row = RawSQL(f"({', '.join(columns)}) > ({', '.join(marks)})", list(values), output_field=BooleanField())
+            return qs.filter(row)
+        later = Q(pk__in=[])
+        for i, name in enumerate(self.fields):  # (a > x) or (a = x and b > y) or …
+            later |= Q(**{f"{n}": v for n, v in zip(self.fields[:i], values[:i], strict=True)},
+                       **{f"{name}__gt": values[i]})
+        return qs.filter(later)
+
+
 def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE_SIZE, param: str = "after",
-                key: str = "pk") -> ListPage:
-    """Newest first by `key` (a unique integer column); the next page starts after the last key seen, so
-    page 5,000 costs what page 1 costs. The total is :func:`fast_count` of the filtered rows."""
+                key: str = "pk", order: KeysetOrder | None = None) -> ListPage:
+    """Newest first by `key` (a unique integer column), or ascending in `order`; the next page starts after
+    the last row seen (``?after=<its id>``), so page 5,000 costs what page 1 costs. The total is
+    :func:`fast_count` of the filtered rows."""
     from .params import id_param
 
     after = id_param(request.GET, param)
-    count, approximate = fast_count(qs)
-    if after:
-        qs = qs.filter(**{f"{key}__lt": after})
-    rows = list(qs.order_by(f"-{key}")[: per_page + 1])
+    count, approximate = fast_count(qs, order=order)
+    if order is not None:
+        cursor = qs.filter(pk=after).values_list(*order.fields).first() if after else None
+        if after and cursor is None:  # a row gone or out of reach: start again
+            after = None
+        if cursor is not None:
+            qs = order.after(qs, cursor)
+        rows = list(qs.order_by(*order.expressions(qs))[: per_page + 1])
+        key = "pk"
+    else:
+        if after:
+            qs = qs.filter(**{f"{key}__lt": after})
+        rows = list(qs.order_by(f"-{key}")[: per_page + 1])
     more = len(rows) > per_page
     rows = rows[:per_page]
     query = _query_without(request, param)
@@ -126,11 +238,14 @@ def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE
     )
 
 
-def fast_count(qs: QuerySet[Any], *, exact_limit: int = EXACT_COUNT_LIMIT) -> tuple[int, bool]:
+def fast_count(qs: QuerySet[Any], *, exact_limit: int = EXACT_COUNT_LIMIT,
+               order: KeysetOrder | None = None) -> tuple[int, bool]:
     """(count, approximate). Counts at most `exact_limit` + 1 rows (an index range scan of a few
-    milliseconds); beyond that, on PostgreSQL, the planner's row estimate for the same query (EXPLAIN),
-    never less than what was counted. Other databases count exactly."""
-    capped = qs.order_by()[: exact_limit + 1].count()
+    milliseconds; in `order`, when given, so the count reads the same index as the page); beyond that, on
+    PostgreSQL, the planner's row estimate for the same query (EXPLAIN), never less than what was counted.
+    Other databases count exactly."""
+    ordered = qs.order_by(*order.expressions(qs)) if order is not None else qs.order_by()
+    capped = ordered[: exact_limit + 1].count()
     if capped <= exact_limit:
         return capped, False
     connection = connections[qs.db]

@@ -141,10 +141,11 @@ class PersonViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveMod
             "status": choice_param(p, "status", Status.values),
             "living_situation": choice_param(p, "living_situation", dictionary_labels("living_situation")),
         } if self.action == "list" else {}
-        qs = selectors.search_people(self.request.user, filters) if self.action == "list" else selectors.people_for(
-            self.request.user
-        )
-        return qs.order_by("-pk").prefetch_related(
+        if self.action == "list":  # a name query in the order of its index (selectors.NAME_ORDER), else newest first
+            qs = selectors.order_search(selectors.search_people(self.request.user, filters), filters)
+        else:
+            qs = selectors.people_for(self.request.user).order_by("-pk")
+        return qs.prefetch_related(
             Prefetch("categories", queryset=PersonCategory.objects.order_by("valid_from")), "contacts"
         )
 

@@ -44,13 +44,14 @@ def person_label(person: Person) -> str:
 
 
 def pick_people(user: Any, text: str, *, limit: int = PICK_LIMIT) -> list[Person]:
-    """The people `text` finds inside the user's jurisdiction (merged records left out), newest first.
+    """The people `text` finds inside the user's jurisdiction (merged records left out), in the search's
+    order (a name: by name and community; otherwise newest first).
     Raises DomainError (e.g. RateLimited for too many full-identifier searches)."""
     text = (text or "").strip()
     if not text:
         return []
     qs = selectors.search_people(user, {"q": text}).exclude(status=Status.MERGED)
-    return list(qs.order_by("-pk")[:limit])
+    return list(selectors.order_search(qs, {"q": text})[:limit])
 
 
 class PersonPicker(PickerWidget):

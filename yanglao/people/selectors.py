@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from yanglao.core.idnumber import IdNumberError, PhoneError, normalise_phone, parse_id_number
+from yanglao.core.pagination import KeysetOrder
 from yanglao.core.privacy import guard_identifier_search
 from yanglao.core.scope import restrict
 from yanglao.core.tabular import clean_text
@@ -21,6 +22,17 @@ from .models import Person, PersonCategory
 from .services import id_hash, phone_hash
 
 PAGE_SIZE = 20
+
+# Every search reads its rows in the order of one index, so a page stops after 20 matching index entries
+# whatever the registry's size — never a walk of the primary key hoping to meet matches (issue 22):
+# - a name query: person_name_order (name COLLATE "C", division_code COLLATE "C", id; migration people.0010).
+#   The name prefix and the user's division prefix are both ranges of that index. Same names come together,
+#   by community, then by record.
+# - anything else (the list, identifiers, community, category, age, status): person_division_order
+#   (division_code COLLATE "C", id): the user's jurisdiction is one range of it, read by community, then by
+#   record; the other filters are checked on the jurisdiction's rows only.
+NAME_ORDER = KeysetOrder(("name", "division_code", "pk"), collation="C")
+DIVISION_ORDER = KeysetOrder(("division_code", "pk"), collation="C")
 
 
 def people_for(user: Any) -> QuerySet[Person]:
@@ -57,7 +69,7 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     plus filters (division prefix, category, age band or range, status, living situation)."""
     today = today or timezone.localdate()
     qs = people_for(user)
-    q = clean_text(filters.get("q") or "").replace(" ", "")
+    q = _query_text(filters)
     if q:
         kind = _identifier_kind(q)
         if kind:  # audited (digest only), limited per account, flagged when many
@@ -86,6 +98,29 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     if filters.get("living_situation"):
         qs = qs.filter(living_situation=filters["living_situation"])
     return qs
+
+
+def _query_text(filters: dict[str, Any]) -> str:
+    return clean_text(filters.get("q") or "").replace(" ", "")
+
+
+def is_name_query(q: str) -> bool:
+    """The free query is (the start of) a name, not an ID number, last four + name or phone."""
+    if not q or ID_RE.match(q) or LAST4_NAME_RE.match(q):
+        return False
+    digits = re.sub(r"[\s\-+]", "", q)
+    return not (digits.isdigit() and len(digits) >= 7)
+
+
+def search_order(filters: dict[str, Any]) -> KeysetOrder:
+    """The order the search's pages are read in: a name query in NAME_ORDER, anything else in
+    DIVISION_ORDER — each the order of the index it reads."""
+    return NAME_ORDER if is_name_query(_query_text(filters)) else DIVISION_ORDER
+
+
+def order_search(qs: QuerySet[Person], filters: dict[str, Any]) -> QuerySet[Person]:
+    """`qs` (from search_people) in the search's order, for callers that take a slice (API, picker)."""
+    return qs.order_by(*search_order(filters).expressions(qs))
 
 
 def _identifier_kind(q: str) -> str | None:
@@ -124,11 +159,15 @@ class Page:
     has_previous: bool
 
 
-def keyset_page(qs: QuerySet[Person], *, after: int | None, size: int = PAGE_SIZE) -> Page:
-    """Newest first by id; the next page starts after the last id seen. No count on every page."""
-    if after:
-        qs = qs.filter(pk__lt=after)
-    rows = list(qs.order_by("-pk")[: size + 1])
+def search_page(user: Any, filters: dict[str, Any], *, after: int | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of search_people's rows in the search's order (what the list page and the benchmark read),
+    without the total; the next page starts after the last row seen."""
+    qs = search_people(user, filters)
+    order = search_order(filters)
+    cursor = qs.filter(pk=after).values_list(*order.fields).first() if after else None
+    if cursor is not None:
+        qs = order.after(qs, cursor)
+    rows = list(qs.order_by(*order.expressions(qs))[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows=rows, next_after=rows[-1].pk if more and rows else None, has_previous=bool(after))

@@ -1,0 +1,155 @@
+"""Every registry search kind reads an index on what it searches, never the primary key backwards hoping to
+meet matches (issue 22), for a county, a township and a city user. Asserted on PostgreSQL's own plan
+(EXPLAIN (FORMAT JSON)) after loading 20,000 synthetic people and ANALYZE, so the planner decides on real
+statistics: at this size it already chooses the backward primary-key walk for the old query form
+(newest first by id, see the last test) — the walk that took 2.4 s for a rare name at 4,000,000 people
+when its row estimate was wrong. The new forms read their rows in the order of the index they use
+(selectors.NAME_ORDER, DIVISION_ORDER), so no row estimate can turn them into a walk of the registry.
+
+A future migration that drops or changes person_name_order / person_division_order, or a search that
+goes back to ordering by id, fails here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from yanglao.core.crypto import decrypt
+from yanglao.core.pagination import fast_count
+from yanglao.core.roles import Role
+from yanglao.core.testing import make_user
+from yanglao.people import selectors
+from yanglao.people.models import Person
+from yanglao.people.seeding import seed_people
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = 20_000
+TOWNSHIP = "441702001"
+NAME_KINDS = ("name", "name_prefix", "surname", "rare_name", "name_age")
+EXPECTED = {  # the index on the searched column (either, where two serve it)
+    "name": {"person_name_order"}, "name_prefix": {"person_name_order"}, "surname": {"person_name_order"},
+    "rare_name": {"person_name_order"}, "name_age": {"person_name_order"},
+    "id_number": {"person_one_record_per_id_number"}, "phone": {"person_phone_hash"},
+    "last4_name": {"person_last4_name"}, "community": {"person_division_order"},
+    "category": {"category_validity", "person_division_order"}, "age_band": {"person_birth_date", "person_division_order"},
+    "status": {"person_division_order"}, "list": {"person_division_order"},
+    "community_category": {"person_division_order", "category_validity"},
+}
+
+
+@pytest.fixture
+def registry(divisions: None, is_postgres: bool) -> dict[str, Any]:
+    if not is_postgres:
+        pytest.skip("query plans are PostgreSQL's")
+    seed_people(PEOPLE, seed=22, today=dt.date(2026, 11, 29))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE people_person")
+        cur.execute("ANALYZE people_personcategory")
+    person = (Person.objects.filter(division_code__startswith=TOWNSHIP, status="active").exclude(phone_hash="")
+              .order_by("pk").first())
+    assert person is not None
+    rare = (Person.objects.values_list("name", flat=True).order_by("name").distinct()
+            .exclude(name__startswith=person.name[0])[:1].get())
+    id_number = decrypt(person.id_number_enc)
+    return {
+        "list": {},
+        "name": {"q": person.name}, "name_prefix": {"q": person.name[:2]}, "surname": {"q": person.name[:1]},
+        "rare_name": {"q": rare}, "name_age": {"q": person.name[:2], "age_band": "80-89", "status": "active"},
+        "id_number": {"q": id_number}, "phone": {"q": decrypt(person.phone_enc)},
+        "last4_name": {"q": id_number[-4:] + person.name},
+        "community": {"division": person.division_code}, "category": {"category": "tekun"},
+        "age_band": {"age_band": "90-99"}, "status": {"status": "deceased"},
+        "community_category": {"division": person.division_code, "category": "dibao"},
+    }
+
+
+def users() -> dict[str, Any]:
+    return {"county": make_user(Role.COUNTY_STAFF, "441702"), "township": make_user(Role.TOWNSHIP_STAFF, TOWNSHIP),
+            "city": make_user(Role.CITY_ADMIN, "4417")}
+
+
+def plan_of(qs: Any) -> dict[str, Any]:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cur.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [plan]
+    for child in plan.get("Plans", []):
+        out += nodes(child)
+    return out
+
+
+def problems(plan: dict[str, Any], expected: set[str]) -> list[str]:
+    found: list[str] = []
+    used = {n.get("Index Name") for n in nodes(plan)}
+    for n in nodes(plan):
+        if n.get("Index Name") == "people_person_pkey" and not n.get("Index Cond"):
+            found.append(f"walks the primary key ({n.get('Scan Direction')}) hoping to meet matches")
+        if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "people_person":
+            found.append("reads the whole registry (sequential scan)")
+    if not used & expected:
+        found.append(f"uses none of {sorted(expected)} (uses {sorted(i for i in used if i)})")
+    return found
+
+
+def first_page(user: Any, filters: dict[str, Any]) -> Any:
+    return selectors.order_search(selectors.search_people(user, filters), filters)[:21]
+
+
+def test_every_search_kind_reads_an_index_on_what_it_searches_at_every_level(registry):
+    failures = []
+    for level, user in users().items():
+        for kind, filters in registry.items():
+            plan = plan_of(first_page(user, filters))
+            failures += [f"{level} {kind}: {p}" for p in problems(plan, EXPECTED[kind])]
+    assert not failures, "\n".join(failures)
+
+
+def test_the_next_page_of_a_name_search_starts_inside_the_index(registry):
+    user = users()["county"]
+    filters = registry["surname"]
+    first = selectors.search_page(user, filters)
+    assert len(first.rows) == 20 and first.next_after
+    cursor = Person.objects.filter(pk=first.next_after).values_list(*selectors.NAME_ORDER.fields).get()
+    qs = selectors.NAME_ORDER.after(selectors.search_people(user, filters), cursor)
+    plan = plan_of(selectors.order_search(qs, filters)[:21])
+    assert not problems(plan, {"person_name_order"})
+    starts = [n for n in nodes(plan) if n.get("Index Name") == "person_name_order"]
+    assert any("ROW" in (n.get("Index Cond") or "") for n in starts), "the page should start at the cursor in the index"
+    second = selectors.search_page(user, filters, after=first.next_after)
+    assert not {p.pk for p in first.rows} & {p.pk for p in second.rows}
+    keys = [(p.name.encode(), p.division_code, p.pk) for p in first.rows + second.rows]
+    assert keys == sorted(keys)  # one order across pages: name (bytes), community, record
+
+
+def test_the_total_of_a_name_search_counts_through_the_same_index(registry):
+    user = users()["city"]
+    filters = registry["surname"]
+    qs = selectors.search_people(user, filters)
+    ordered = selectors.order_search(qs, filters)[:10_001]
+    assert not problems(plan_of(ordered), {"person_name_order"})
+    count, approximate = fast_count(qs, order=selectors.search_order(filters))
+    assert (count, approximate) == (qs.count(), False)
+
+
+def test_the_old_newest_first_form_walks_the_primary_key_so_these_plans_are_meaningful(registry):
+    """The query before issue 22 (ORDER BY id DESC LIMIT 21) on the same data and statistics: the planner
+    walks the primary key backwards for the dense kinds — exactly what the test above forbids, so it
+    would have failed before the fix."""
+    user = users()["county"]
+    walked = []
+    for kind in ("surname", "status", "list"):
+        plan = plan_of(selectors.search_people(user, registry[kind]).order_by("-pk")[:21])
+        if any("walks the primary key" in p for p in problems(plan, EXPECTED[kind])):
+            walked.append(kind)
+    assert walked, "the old form no longer walks the primary key at this size: raise PEOPLE so the plans mean something"
