@@ -213,7 +213,7 @@ def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE
     from .params import id_param
 
     after = id_param(request.GET, param)
-    count, approximate = fast_count(qs, order=order)
+    count, approximate = fast_count(qs)
     if order is not None:
         cursor = qs.filter(pk=after).values_list(*order.fields).first() if after else None
         if after and cursor is None:  # a row gone or out of reach: start again
@@ -238,24 +238,31 @@ def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE
     )
 
 
-def fast_count(qs: QuerySet[Any], *, exact_limit: int = EXACT_COUNT_LIMIT,
-               order: KeysetOrder | None = None) -> tuple[int, bool]:
-    """(count, approximate). Counts at most `exact_limit` + 1 rows (an index range scan of a few
-    milliseconds; in `order`, when given, so the count reads the same index as the page); beyond that, on
-    PostgreSQL, the planner's row estimate for the same query (EXPLAIN), never less than what was counted.
-    Other databases count exactly."""
-    ordered = qs.order_by(*order.expressions(qs)) if order is not None else qs.order_by()
-    capped = ordered[: exact_limit + 1].count()
-    if capped <= exact_limit:
-        return capped, False
+def fast_count(qs: QuerySet[Any], *, exact_limit: int = EXACT_COUNT_LIMIT) -> tuple[int, bool]:
+    """(count, approximate). On PostgreSQL the planner's row estimate for the query comes first (EXPLAIN:
+    planning only, no rows read): above `exact_limit` it is the total, labelled 约, so a city user's list at
+    15,000,000 people costs what a county user's costs. Otherwise the rows are counted, at most
+    `exact_limit` + 1 of them (an estimate too low still costs no more than that); more than that and the
+    total is the estimate, never less than what was counted. Other databases count exactly."""
     connection = connections[qs.db]
     if connection.vendor != "postgresql":
-        return qs.count(), False
+        return qs.order_by().count(), False
+    estimate = planner_estimate(qs)
+    if estimate > exact_limit:
+        return estimate, True
+    capped = qs.order_by()[: exact_limit + 1].count()
+    if capped <= exact_limit:
+        return capped, False
+    return max(estimate, capped), True
+
+
+def planner_estimate(qs: QuerySet[Any]) -> int:
+    """PostgreSQL's estimate of how many rows `qs` returns (EXPLAIN, FORMAT JSON; nothing is read)."""
+    connection = connections[qs.db]
     sql, params = qs.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, capped), True
+    return int(plan[0]["Plan"]["Plan Rows"])
