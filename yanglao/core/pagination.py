@@ -238,16 +238,20 @@ def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE
     )
 
 
-def fast_count(qs: QuerySet[Any], *, exact_limit: int = EXACT_COUNT_LIMIT) -> tuple[int, bool]:
+def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[int, bool]:
     """(count, approximate). On PostgreSQL the planner's row estimate for the query comes first (EXPLAIN:
     planning only, no rows read): above `exact_limit` it is the total, labelled 约, so a city user's list at
     15,000,000 people costs what a county user's costs. Otherwise the rows are counted, at most
     `exact_limit` + 1 of them (an estimate too low still costs no more than that); more than that and the
     total is the estimate, never less than what was counted. Other databases count exactly."""
+    exact_limit = EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
     connection = connections[qs.db]
     if connection.vendor != "postgresql":
         return qs.order_by().count(), False
-    estimate = planner_estimate(qs)
+    try:
+        estimate = planner_estimate(qs)
+    except (NotImplementedError, TypeError, ValueError):  # a combined (union) or values() query: count it
+        return qs.count(), False
     if estimate > exact_limit:
         return estimate, True
     capped = qs.order_by()[: exact_limit + 1].count()
