@@ -141,7 +141,7 @@ class PersonViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveMod
             "status": choice_param(p, "status", Status.values),
             "living_situation": choice_param(p, "living_situation", dictionary_labels("living_situation")),
         } if self.action == "list" else {}
-        if self.action == "list":  # a name query in the order of its index (selectors.NAME_ORDER), else newest first
+        if self.action == "list":  # in the order of the index the search reads (selectors.search_order)
             qs = selectors.order_search(selectors.search_people(self.request.user, filters), filters)
         else:
             qs = selectors.people_for(self.request.user).order_by("-pk")

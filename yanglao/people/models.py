@@ -51,14 +51,15 @@ class Person(AuditedModel):
     class Meta:
         verbose_name = _("老年人")
         verbose_name_plural = _("老年人")
-        # Search and lists on PostgreSQL read two indexes created by migration 0010 outside the model state
-        # (SQLite has no "C" collation): person_name_order (name COLLATE "C", division_code COLLATE "C", id)
-        # and person_division_order (division_code COLLATE "C", id). "C" (byte order) lets one index serve a
-        # LIKE 'prefix%' range and the order of the page together (selectors.NAME_ORDER, DIVISION_ORDER).
+        # Search and lists on PostgreSQL read indexes created by migration 0010 outside the model state
+        # (SQLite has no "C" collation): person_name_order (name COLLATE "C", division_code COLLATE "C", id),
+        # person_division_order (division_code COLLATE "C", id), person_birth_order (birth_date,
+        # division_code COLLATE "C", id) and person_status_order (status, division_code COLLATE "C", id).
+        # "C" (byte order) lets one index serve a LIKE 'prefix%' range and the order of the page together
+        # (selectors.NAME_ORDER, AGE_ORDER, DIVISION_ORDER); birth-date ranges use person_birth_order.
         indexes = [
             models.Index(fields=["id_last4", "name"], name="person_last4_name"),
             models.Index(fields=["phone_hash"], name="person_phone_hash"),
-            models.Index(fields=["birth_date"], name="person_birth_date"),
             models.Index(fields=["merged_into"], name="person_merged_into", condition=models.Q(merged_into__isnull=False)),
         ]
         constraints = [
@@ -104,6 +105,8 @@ class PersonCategory(AuditedModel):
     class Meta:
         verbose_name = _("人员类别")
         verbose_name_plural = _("人员类别")
+        # + category_scope (PostgreSQL, migration people.0010): (category, division_code COLLATE "C", person_id)
+        # INCLUDE (valid_from, valid_to): a category's holders in one area, for search (selectors.with_category)
         indexes = [models.Index(fields=["category", "valid_from", "valid_to"], name="category_validity")]
         constraints = [
             models.UniqueConstraint(fields=["person", "category", "valid_from"], name="category_once_per_start"),

@@ -45,7 +45,7 @@ def person_label(person: Person) -> str:
 
 def pick_people(user: Any, text: str, *, limit: int = PICK_LIMIT) -> list[Person]:
     """The people `text` finds inside the user's jurisdiction (merged records left out), in the search's
-    order (a name: by name and community; otherwise newest first).
+    order (a name: by name and community; otherwise by community), as selectors.search_order reads it.
     Raises DomainError (e.g. RateLimited for too many full-identifier searches)."""
     text = (text or "").strip()
     if not text:

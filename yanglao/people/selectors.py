@@ -31,7 +31,10 @@ PAGE_SIZE = 20
 # - anything else (the list, identifiers, community, category, age, status): person_division_order
 #   (division_code COLLATE "C", id): the user's jurisdiction is one range of it, read by community, then by
 #   record; the other filters are checked on the jurisdiction's rows only.
+# - an age band or range: person_birth_order (birth_date, division_code COLLATE "C", id), oldest first.
+# - a status: person_status_order (status, division_code COLLATE "C", id) serves DIVISION_ORDER exactly.
 NAME_ORDER = KeysetOrder(("name", "division_code", "pk"), collation="C")
+AGE_ORDER = KeysetOrder(("birth_date", "division_code", "pk"), collation="C")
 DIVISION_ORDER = KeysetOrder(("division_code", "pk"), collation="C")
 
 
@@ -53,10 +56,16 @@ def birth_range_for_age(min_age: int | None, max_age: int | None, today: dt.date
     return earliest, latest
 
 
-def with_category(qs: QuerySet[Person], category: str, on: dt.date) -> QuerySet[Person]:
+def with_category(qs: QuerySet[Person], category: str, on: dt.date, *, within: tuple[str, ...] = ()) -> QuerySet[Person]:
+    """People holding `category` on `on`. `within`: division prefixes the person is already restricted to;
+    the category rows carry the person's community (services keep it when the person moves or is merged),
+    so the same prefixes narrow them too and the category index (category, division_code) reads only the
+    holders in the user's area, not every holder in the province. The person's own scope still decides."""
     valid = PersonCategory.objects.filter(person=OuterRef("pk"), category=category, valid_from__lte=on).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
+    for prefix in within:
+        valid = valid.filter(division_code__startswith=prefix)
     return qs.filter(Exists(valid))
 
 
@@ -79,7 +88,8 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     if division:
         qs = qs.filter(division_code__startswith=division)
     if filters.get("category"):
-        qs = with_category(qs, filters["category"], today)
+        prefixes = tuple(p for p in (getattr(user, "scope_prefix", None) or "", division) if p)
+        qs = with_category(qs, filters["category"], today, within=prefixes)
     band = filters.get("age_band")
     min_age, max_age = filters.get("age_min"), filters.get("age_max")
     if band in AGE_BANDS:
@@ -113,9 +123,13 @@ def is_name_query(q: str) -> bool:
 
 
 def search_order(filters: dict[str, Any]) -> KeysetOrder:
-    """The order the search's pages are read in: a name query in NAME_ORDER, anything else in
-    DIVISION_ORDER — each the order of the index it reads."""
-    return NAME_ORDER if is_name_query(_query_text(filters)) else DIVISION_ORDER
+    """The order the search's pages are read in: a name query in NAME_ORDER, an age band or range in
+    AGE_ORDER (oldest first), anything else in DIVISION_ORDER — each the order of the index it reads."""
+    if is_name_query(_query_text(filters)):
+        return NAME_ORDER
+    if filters.get("age_band") in AGE_BANDS or filters.get("age_min") is not None or filters.get("age_max") is not None:
+        return AGE_ORDER
+    return DIVISION_ORDER
 
 
 def order_search(qs: QuerySet[Person], filters: dict[str, Any]) -> QuerySet[Person]:

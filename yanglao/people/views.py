@@ -108,8 +108,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     form = bind_pickers(SearchForm(request.GET or None), request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.search_people(request.user, filters)
-    # keyset pages in the order of the index the search reads (a name: name, community, id; else newest
-    # first): page 1 and page 5,000 cost the same at any registry size; the total is a fast count (约 beyond)
+    # keyset pages in the order of the index the search reads (a name: name, community, id; else
+    # community, id): page 1 and page 5,000 cost the same at any registry size; the total is a fast count (约 beyond)
     page = keyset_page(request, qs, order=selectors.search_order(filters))
     audit_sensitive_list(Person, ids=[p.pk for p in page.rows], fields=["id_number(masked)", "phone(masked)"],
                          division_code=request.user.scope_prefix or "")
