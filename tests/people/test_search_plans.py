@@ -32,7 +32,9 @@ pytestmark = pytest.mark.django_db
 PEOPLE = 20_000
 TOWNSHIP = "441702001"
 NAME_KINDS = ("name", "name_prefix", "surname", "rare_name", "name_age")
-CATEGORY_INDEXES = {"category_scope", "category_validity", "category_once_per_start"}
+# a category: its few holders in the area by id (found through category_scope, asserted below), or each
+# person of the area checked for it
+CATEGORY_INDEXES = {"people_person_pkey", "category_validity", "category_once_per_start"}
 EXPECTED = {  # the index on the searched column (either, where two serve it)
     "name": {"person_name_order"}, "name_prefix": {"person_name_order"}, "surname": {"person_name_order"},
     "rare_name": {"person_name_order"}, "name_age": {"person_name_order"},
@@ -140,6 +142,15 @@ def test_the_total_of_a_large_result_is_the_planners_estimate_without_reading_ro
     assert approximate and abs(count - PEOPLE) < PEOPLE * 0.1  # 约 20,000: from the statistics
     small = selectors.search_people(user, registry["name"])
     assert fast_count(small, exact_limit=5_000) == (small.count(), False)
+
+
+def test_a_categorys_holders_in_the_users_area_are_listed_from_the_category_index(registry):
+    from yanglao.people.models import PersonCategory
+
+    holders = (PersonCategory.objects.filter(category="tekun", valid_from__lte=dt.date(2026, 11, 29),
+                                             division_code__startswith="441702")
+               .order_by().values_list("person_id", flat=True)[:2001])
+    assert not problems(plan_of(holders), {"category_scope"})
 
 
 def test_the_old_newest_first_form_walks_the_primary_key_so_these_plans_are_meaningful(registry):

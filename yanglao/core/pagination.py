@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
@@ -30,6 +30,7 @@ from django.http import HttpRequest
 
 PAGE_SIZE = 20
 EXACT_COUNT_LIMIT = 10_000  # rows counted exactly before the planner's estimate is used instead
+COUNT_TIME_LIMIT_MS = 100  # a total that takes longer to count is the planner's estimate (约)
 
 
 @dataclass
@@ -239,11 +240,13 @@ def keyset_page(request: HttpRequest, qs: QuerySet[Any], *, per_page: int = PAGE
 
 
 def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[int, bool]:
-    """(count, approximate). On PostgreSQL the planner's row estimate for the query comes first (EXPLAIN:
-    planning only, no rows read): above `exact_limit` it is the total, labelled 约, so a city user's list at
-    15,000,000 people costs what a county user's costs. Otherwise the rows are counted, at most
-    `exact_limit` + 1 of them (an estimate too low still costs no more than that); more than that and the
-    total is the estimate, never less than what was counted. Other databases count exactly."""
+    """(count, approximate): the exact total when counting it is cheap, otherwise the planner's estimate,
+    labelled 约 — so a city user's list at 15,000,000 people costs what a county user's costs.
+
+    On PostgreSQL: the planner's row estimate (EXPLAIN: planning only), then a count of at most
+    `exact_limit` + 1 rows under a statement timeout of COUNT_TIME_LIMIT_MS. Counted and not over the
+    limit: exact. Over the limit: the estimate, never less than what was counted. Out of time (matches
+    too sparse to count quickly): the estimate. Other databases count exactly."""
     exact_limit = EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
     connection = connections[qs.db]
     if connection.vendor != "postgresql":
@@ -252,12 +255,30 @@ def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[in
         estimate = planner_estimate(qs)
     except (NotImplementedError, TypeError, ValueError):  # a combined (union) or values() query: count it
         return qs.count(), False
-    if estimate > exact_limit:
-        return estimate, True
-    capped = qs.order_by()[: exact_limit + 1].count()
+    capped = _count_in_time(qs, exact_limit + 1, COUNT_TIME_LIMIT_MS)
+    if capped is None:
+        return max(estimate, exact_limit + 1), True
     if capped <= exact_limit:
         return capped, False
     return max(estimate, capped), True
+
+
+def _count_in_time(qs: QuerySet[Any], limit: int, milliseconds: int) -> int | None:
+    """COUNT of at most `limit` rows of `qs`, or None when it takes longer than `milliseconds`. The timeout
+    is set for this statement only (set_config(…, true) inside a savepoint, restored after)."""
+    connection = connections[qs.db]
+    try:
+        with transaction.atomic(using=qs.db):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('statement_timeout')")
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{milliseconds}ms"])
+            counted = qs.order_by()[:limit].count()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+            return counted
+    except DatabaseError:  # query_canceled: the savepoint is rolled back, and the timeout with it
+        return None
 
 
 def planner_estimate(qs: QuerySet[Any]) -> int:

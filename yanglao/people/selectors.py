@@ -56,17 +56,30 @@ def birth_range_for_age(min_age: int | None, max_age: int | None, today: dt.date
     return earliest, latest
 
 
+CATEGORY_FEW = 2_000  # a category's holders in the user's area read directly up to this many
+
+
 def with_category(qs: QuerySet[Person], category: str, on: dt.date, *, within: tuple[str, ...] = ()) -> QuerySet[Person]:
-    """People holding `category` on `on`. `within`: division prefixes the person is already restricted to;
-    the category rows carry the person's community (services keep it when the person moves or is merged),
-    so the same prefixes narrow them too and the category index (category, division_code) reads only the
-    holders in the user's area, not every holder in the province. The person's own scope still decides."""
-    valid = PersonCategory.objects.filter(person=OuterRef("pk"), category=category, valid_from__lte=on).filter(
+    """People holding `category` on `on`.
+
+    `within`: the division prefixes the people are restricted to (the user's jurisdiction, the division
+    filter). The category rows carry the person's community (services keep it when a person moves or is
+    merged), so the index category_scope (category, division_code, person_id) lists the holders in that
+    area without reading a person. When they are few (≤ CATEGORY_FEW) the search takes exactly those
+    people by id; otherwise the category is common there and each person of the area, in page order, is
+    checked for it (EXISTS) until the page is full. Either way the cost is bounded by the area, and the
+    person's own scope (restrict) still decides what is seen."""
+    valid = PersonCategory.objects.filter(category=category, valid_from__lte=on).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=on)
     )
-    for prefix in within:
-        valid = valid.filter(division_code__startswith=prefix)
-    return qs.filter(Exists(valid))
+    if within:
+        holders = valid
+        for prefix in within:
+            holders = holders.filter(division_code__startswith=prefix)
+        ids = list(holders.order_by().values_list("person_id", flat=True)[: CATEGORY_FEW + 1])
+        if len(ids) <= CATEGORY_FEW:
+            return qs.filter(pk__in=ids)
+    return qs.filter(Exists(valid.filter(person=OuterRef("pk"))))
 
 
 ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$|^[0-9]{15}$")
