@@ -30,7 +30,7 @@ from django.http import HttpRequest
 
 PAGE_SIZE = 20
 EXACT_COUNT_LIMIT = 10_000  # rows counted exactly before the planner's estimate is used instead
-COUNT_TIME_LIMIT_MS = 100  # a total that takes longer to count is the planner's estimate (约)
+COUNT_TIME_LIMIT_MS = 200  # a total that takes longer to count is the planner's estimate (约)
 
 
 @dataclass
@@ -244,9 +244,10 @@ def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[in
     labelled 约 — so a city user's list at 15,000,000 people costs what a county user's costs.
 
     On PostgreSQL: the planner's row estimate (EXPLAIN: planning only), then a count of at most
-    `exact_limit` + 1 rows under a statement timeout of COUNT_TIME_LIMIT_MS. Counted and not over the
-    limit: exact. Over the limit: the estimate, never less than what was counted. Out of time (matches
-    too sparse to count quickly): the estimate. Other databases count exactly."""
+    `exact_limit` + 1 rows — under a statement timeout of COUNT_TIME_LIMIT_MS when the estimate is above
+    the limit. Counted and not over the limit: exact (an estimate too high does not show). Over the limit:
+    the estimate, never less than what was counted. Out of time (matches too many or too sparse to count
+    quickly): the estimate. Other databases count exactly."""
     exact_limit = EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
     connection = connections[qs.db]
     if connection.vendor != "postgresql":
@@ -255,7 +256,10 @@ def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[in
         estimate = planner_estimate(qs)
     except (NotImplementedError, TypeError, ValueError):  # a combined (union) or values() query: count it
         return qs.count(), False
-    capped = _count_in_time(qs, exact_limit + 1, COUNT_TIME_LIMIT_MS)
+    if estimate <= exact_limit:  # few expected: count them (at most exact_limit + 1, whatever the estimate)
+        capped: int | None = qs.order_by()[: exact_limit + 1].count()
+    else:  # many expected: a count that takes long means the matches are many or sparse; the estimate then
+        capped = _count_in_time(qs, exact_limit + 1, COUNT_TIME_LIMIT_MS)
     if capped is None:
         return max(estimate, exact_limit + 1), True
     if capped <= exact_limit:
