@@ -8,6 +8,7 @@ MODULES = [
     "benefits",
     "institutions",
     "admissions",
+    "homecare",
     "homeadapt",
     "alarms",
     "supervision",

@@ -376,8 +376,10 @@ def report(request: HttpRequest) -> Any:
         chart = {"months": [f"{r.month:%Y-%m}" for r in data["runs"]],
                  "people": [c["people"] for c in data["totals"]],
                  "amount": [float(c["amount"]) for c in data["totals"]]}
+    from .reports import report_figures
+
     return render(request, "benefits/report.html", {"programmes": programmes, "programme": programme, "data": data,
-                                                    "by": by, "chart": chart})
+                                                    "by": by, "chart": chart, "figures": report_figures(request.user)})
 
 
 @capability_required("benefits.view")

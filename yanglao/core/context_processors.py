@@ -39,7 +39,7 @@ NAV: list[NavItem] = [
     NavItem("benefits", _("津贴补贴"), "benefits:home", "benefits.view", "¥"),
     NavItem("institutions", _("养老机构"), "institutions:list", "institutions.view", "⌂"),
     NavItem("admissions", _("评估轮候"), "admissions:list", "admissions.view", "☰"),
-    NavItem("homecare", _("居家社区养老"), None, None, "☂"),
+    NavItem("homecare", _("居家社区养老"), "homecare:home", "homecare.view", "☂"),
     NavItem("visits", _("定期探访"), "visits:home", "visits.view", "☏"),
     NavItem("alarms", _("紧急救援"), "alarms:console", "alarms.view", "⚠"),
     NavItem("timebank", _("时间银行"), "timebank:home", "timebank.view", "⌛"),
