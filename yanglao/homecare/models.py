@@ -449,6 +449,7 @@ class Facility(AuditedModel):
                                  related_name="+", verbose_name=_("运营组织"))
     opened_on = models.DateField(_("启用日期"), null=True, blank=True)
     active = models.BooleanField(_("运营中"), default=True)
+    offers_day_care = models.BooleanField(default=False)  # kind day_care or 日托 among functions (set on save)
     meal_item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("助餐项目（餐费标准）"))
 

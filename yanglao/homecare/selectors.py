@@ -40,15 +40,24 @@ def items_for(user: Any) -> QuerySet[ServiceItem]:
 
 
 def providers_for(user: Any) -> QuerySet[Provider]:
-    return restrict(Provider.objects.all(), user)
+    """Providers registered in the user's jurisdiction, and those serving any part of it (a community worker
+    dispatches to a provider registered in the next township that serves hers); an organisation: its own."""
+    own = restrict(Provider.objects.all(), user)
+    prefix = getattr(user, "scope_prefix", None)
+    if not prefix:
+        return own.order_by("name")
+    ancestors = [prefix[:n] for n in (2, 4, 6, 9, 12) if n <= len(prefix)]
+    serving = Provider.objects.filter(Q(areas__division_code__startswith=prefix)
+                                      | Q(areas__division_code__in=ancestors)).values("pk")
+    return Provider.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=serving)).order_by("name")
 
 
 def staff_for(user: Any) -> QuerySet[ProviderStaff]:
-    return restrict(ProviderStaff.objects.select_related("provider"), user)
+    return ProviderStaff.objects.select_related("provider").filter(provider__in=providers_for(user).values("pk"))
 
 
 def contracts_for(user: Any) -> QuerySet[Contract]:
-    return restrict(Contract.objects.select_related("provider", "item"), user)
+    return Contract.objects.select_related("provider", "item").filter(provider__in=providers_for(user).values("pk"))
 
 
 def orders_for(user: Any) -> QuerySet[ServiceOrder]:
@@ -72,7 +81,7 @@ def settlements_for(user: Any) -> QuerySet[Settlement]:
 
 
 def facilities_for(user: Any) -> QuerySet[Facility]:
-    return restrict(Facility.objects.all(), user)
+    return restrict(Facility.objects.all(), user).order_by("division_code", "name")
 
 
 def meals_for(user: Any) -> QuerySet[Meal]:
@@ -147,8 +156,8 @@ def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageR
     sql = f"""
         WITH served AS (
             SELECT s.division_code,
-                   bool_or(true) AS any_facility,
-                   bool_or(f.kind = 'day_care' OR f.functions ? 'day_care') AS day_care
+                   1 AS any_facility,
+                   max(CASE WHEN f.offers_day_care THEN 1 ELSE 0 END) AS day_care
               FROM {served} s JOIN {fac} f ON f.id = s.facility_id AND f.active
              WHERE s.division_code LIKE %s
              GROUP BY s.division_code),
@@ -158,9 +167,9 @@ def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageR
         SELECT t.code, t.name,
                count(c.code) FILTER (WHERE c.urban_rural = 'urban'),
                count(c.code) FILTER (WHERE c.urban_rural = 'rural'),
-               count(c.code) FILTER (WHERE c.urban_rural = 'urban' AND sv.any_facility),
-               count(c.code) FILTER (WHERE c.urban_rural = 'rural' AND sv.any_facility),
-               count(c.code) FILTER (WHERE sv.day_care),
+               count(c.code) FILTER (WHERE c.urban_rural = 'urban' AND sv.any_facility = 1),
+               count(c.code) FILTER (WHERE c.urban_rural = 'rural' AND sv.any_facility = 1),
+               count(c.code) FILTER (WHERE sv.day_care = 1),
                EXISTS (SELECT 1 FROM centres WHERE centres.township = t.code)
           FROM core_division t
           LEFT JOIN core_division c ON c.parent_id = t.code AND c.level = 5

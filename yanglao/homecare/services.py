@@ -476,18 +476,20 @@ def plans_generate(*, by: User, week_start: dt.date) -> int:
             (created_at, updated_at, version, person_id, item_id, source, plan_id, service_date, quantity,
              request_note, status, created_by_id, unit_price_fen, amount_fen, subsidy_fen, own_fen,
              check_in_flagged, work_done, rating_comment, rated_by, cancel_reason, division_code)
-        SELECT %s, %s, 1, p.person_id, p.item_id, 'plan', p.id, %s::date + p.weekday, p.quantity,
+        SELECT %s, %s, 1, p.person_id, p.item_id, 'plan', p.id, %s, p.quantity,
                '', 'requested', %s, 0, 0, 0, 0, false, '', '', '', '', p.division_code
           FROM {ServicePlan._meta.db_table} p
           JOIN {ServiceItem._meta.db_table} i ON i.id = p.item_id AND i.published
           JOIN people_person pe ON pe.id = p.person_id AND pe.status = 'active'
-         WHERE p.active AND p.division_code LIKE %s
-           AND p.valid_from <= %s::date + p.weekday
-           AND (p.valid_to IS NULL OR p.valid_to >= %s::date + p.weekday)
-        ON CONFLICT (plan_id, service_date) WHERE plan_id IS NOT NULL DO NOTHING"""
+         WHERE p.active AND p.weekday = %s AND p.division_code LIKE %s
+           AND p.valid_from <= %s AND (p.valid_to IS NULL OR p.valid_to >= %s)
+        ON CONFLICT DO NOTHING"""
+    created = 0
     with connection.cursor() as cur:
-        cur.execute(sql, [now, now, monday, by.pk, prefix + "%", monday, monday])
-        created = cur.rowcount
+        for weekday in range(7):  # one statement per weekday: the day is a parameter (portable SQL)
+            day = monday + dt.timedelta(days=weekday)
+            cur.execute(sql, [now, now, day, by.pk, weekday, prefix + "%", day, day])
+            created += max(cur.rowcount, 0)
     audit_bulk(ServiceOrder, operation="plans_generate", count=created, division_code=prefix,
                params={"week": monday})
     return created
@@ -512,45 +514,51 @@ def settle(*, by: User, month: dt.date, provider_ids: list[int] | None = None) -
     if not prefix:
         raise Forbidden("您没有此项操作权限")
     now = timezone.now()
-    only = "AND o.provider_id = ANY(%s)" if provider_ids is not None else ""
-    only_params: list[Any] = [list(provider_ids)] if provider_ids is not None else []
-    with transaction.atomic(), connection.cursor() as cur:
-        # One preparer at a time for this month in this scope (a double click prepares once).
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"homecare-settle-{month}"])
-        cur.execute(f"""
-            INSERT INTO {_T_SETTLEMENT} (created_at, updated_at, version, provider_id, month, status, prepared_by_id,
-                                         prepared_at, approval_comment, line_count, amount_fen, subsidy_fen, own_fen,
-                                         division_code)
-            SELECT %s, %s, 1, pr.id, %s, 'prepared', %s, %s, '', 0, 0, 0, 0, pr.division_code
-              FROM {_T_PROVIDER} pr
-             WHERE pr.division_code LIKE %s
-               AND EXISTS (SELECT 1 FROM {_T_ORDER} o
-                            WHERE o.provider_id = pr.id AND o.status IN ('completed', 'rated')
-                              AND o.service_date >= %s AND o.service_date < %s {only}
-                              AND NOT EXISTS (SELECT 1 FROM {_T_LINE} l WHERE l.order_id = o.id))
-            ON CONFLICT (provider_id, month) WHERE status <> 'cancelled' DO NOTHING""",
-                    [now, now, month, by.pk, now, prefix + "%", month, end, *only_params])
-        cur.execute(f"""
-            INSERT INTO {_T_LINE} (settlement_id, order_id, service_date, item_id_copy, quantity, amount_fen,
-                                   subsidy_fen, own_fen, programme_id_copy, division_code)
-            SELECT s.id, o.id, o.service_date, o.item_id, o.quantity, o.amount_fen, o.subsidy_fen, o.own_fen,
-                   o.programme_id, o.division_code
-              FROM {_T_ORDER} o
-              JOIN {_T_SETTLEMENT} s ON s.provider_id = o.provider_id AND s.month = %s AND s.status = 'prepared'
-             WHERE o.status IN ('completed', 'rated') AND o.service_date >= %s AND o.service_date < %s
-               AND s.division_code LIKE %s {only}
-            ON CONFLICT (order_id) DO NOTHING""", [month, month, end, prefix + "%", *only_params])
-        added = cur.rowcount
-        cur.execute(f"""
-            UPDATE {_T_SETTLEMENT} s
-               SET line_count = a.n, amount_fen = a.amount, subsidy_fen = a.subsidy, own_fen = a.own,
-                   updated_at = %s
-              FROM (SELECT settlement_id, count(*) n, sum(amount_fen) amount, sum(subsidy_fen) subsidy,
-                           sum(own_fen) own
-                      FROM {_T_LINE} l JOIN {_T_SETTLEMENT} s2 ON s2.id = l.settlement_id
-                     WHERE s2.month = %s AND s2.status = 'prepared' AND s2.division_code LIKE %s
-                     GROUP BY settlement_id) a
-             WHERE s.id = a.settlement_id""", [now, month, prefix + "%"])
+    only, only_params = "", []
+    if provider_ids is not None:
+        ids = [int(i) for i in provider_ids] or [0]
+        only, only_params = f"AND o.provider_id IN ({', '.join(['%s'] * len(ids))})", ids
+    with transaction.atomic():
+        # One preparer at a time per provider: the provider rows are locked while their month is billed.
+        locked = Provider.objects.select_for_update().filter(division_code__startswith=prefix)
+        if provider_ids is not None:
+            locked = locked.filter(pk__in=provider_ids)
+        list(locked.values_list("pk", flat=True))
+        with connection.cursor() as cur:
+            cur.execute(f"""
+                INSERT INTO {_T_SETTLEMENT} (created_at, updated_at, version, provider_id, month, status, prepared_by_id,
+                                             prepared_at, approval_comment, line_count, amount_fen, subsidy_fen,
+                                             own_fen, division_code)
+                SELECT %s, %s, 1, pr.id, %s, 'prepared', %s, %s, '', 0, 0, 0, 0, pr.division_code
+                  FROM {_T_PROVIDER} pr
+                 WHERE pr.division_code LIKE %s
+                   AND EXISTS (SELECT 1 FROM {_T_ORDER} o
+                                WHERE o.provider_id = pr.id AND o.status IN ('completed', 'rated')
+                                  AND o.service_date >= %s AND o.service_date < %s {only}
+                                  AND NOT EXISTS (SELECT 1 FROM {_T_LINE} l WHERE l.order_id = o.id))
+                ON CONFLICT DO NOTHING""",
+                        [now, now, month, by.pk, now, prefix + "%", month, end, *only_params])
+            cur.execute(f"""
+                INSERT INTO {_T_LINE} (settlement_id, order_id, service_date, item_id_copy, quantity, amount_fen,
+                                       subsidy_fen, own_fen, programme_id_copy, division_code)
+                SELECT s.id, o.id, o.service_date, o.item_id, o.quantity, o.amount_fen, o.subsidy_fen, o.own_fen,
+                       o.programme_id, o.division_code
+                  FROM {_T_ORDER} o
+                  JOIN {_T_SETTLEMENT} s ON s.provider_id = o.provider_id AND s.month = %s AND s.status = 'prepared'
+                 WHERE o.status IN ('completed', 'rated') AND o.service_date >= %s AND o.service_date < %s
+                   AND s.division_code LIKE %s {only}
+                ON CONFLICT DO NOTHING""", [month, month, end, prefix + "%", *only_params])
+            added = max(cur.rowcount, 0)
+            # Totals from one aggregation of the lines, written to the (few hundred) settlements.
+            cur.execute(f"""
+                SELECT l.settlement_id, count(*), sum(l.amount_fen), sum(l.subsidy_fen), sum(l.own_fen)
+                  FROM {_T_LINE} l JOIN {_T_SETTLEMENT} s ON s.id = l.settlement_id
+                 WHERE s.month = %s AND s.status = 'prepared' AND s.division_code LIKE %s
+                 GROUP BY l.settlement_id""", [month, prefix + "%"])
+            totals = cur.fetchall()
+            cur.executemany(f"UPDATE {_T_SETTLEMENT} SET line_count = %s, amount_fen = %s, subsidy_fen = %s, "
+                            "own_fen = %s, updated_at = %s WHERE id = %s",
+                            [(n, amount, subsidy, own, now, sid) for sid, n, amount, subsidy, own in totals])
     audit_bulk(SettlementLine, operation="settle", count=added, division_code=prefix,
                params={"month": month, "providers": provider_ids or "all"})
     return added
@@ -608,6 +616,7 @@ def facility_save(*, by: User, data: dict[str, Any], served: list[str], facility
         else:
             for key, value in data.items():
                 setattr(facility, key, value)
+        facility.offers_day_care = facility.kind == "day_care" or "day_care" in (facility.functions or [])
         facility.save()
         codes = set(served) | {facility.division_code}
         FacilityCommunity.objects.filter(facility=facility).exclude(division_code__in=codes).delete()

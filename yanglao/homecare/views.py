@@ -160,7 +160,9 @@ def provider_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required("homecare.view")
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    provider = get_scoped_or_404(selectors.providers_for(request.user), request.user, pk=pk)
+    provider = selectors.providers_for(request.user).filter(pk=pk).first()
+    if provider is None:
+        raise Http404
     can_configure = request.user.can("homecare.configure")
     can_staff = can_configure or request.user.can("homecare.serve")
     staff_form = hf.StaffForm(prefix="staff") if can_staff else None
