@@ -167,6 +167,9 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
         "accounts/": jiangcheng.pk, "dictionaries/item/": DictionaryItem.objects.get(code="alone").pk,
     }
     pk.update(_homeadapt_world(jiangcheng, older("19380101"), home))
+    from tests.homecare.world import homecare_world
+
+    pk.update(homecare_world(county=jiangcheng, checker=city_checker, person=person))
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
               "format": ["json"], "key": ["living_situation"], "kind": ["redeem", "gift", "donate", "grant"]}
