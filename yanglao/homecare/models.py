@@ -199,6 +199,13 @@ class HomeProfile(AuditedModel):
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
 
+    class Meta:
+        verbose_name = _("住址定位")
+        verbose_name_plural = _("住址定位")
+
+    def __str__(self) -> str:
+        return f"{self.person.name} 住址定位"
+
 
 class HotlineCall(AuditedModel):
     """A call to the 12349 elder-care hotline: who called, what was asked, what was done."""
@@ -251,6 +258,9 @@ class ServicePlan(AuditedModel):
             models.CheckConstraint(condition=Q(weekday__lte=6), name="homecare_plan_weekday"),
             models.CheckConstraint(condition=DATES_OK, name="homecare_plan_dates"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} · {self.item.name} · 每周{'一二三四五六日'[self.weekday]}"
 
 
 class ServiceOrder(AuditedModel):
@@ -495,7 +505,12 @@ class MealAccount(AuditedModel):
     scope_division_field = "division_code"
 
     class Meta:
+        verbose_name = _("餐卡")
+        verbose_name_plural = _("餐卡")
         constraints = [models.CheckConstraint(condition=Q(balance_fen__gte=0), name="hc_meal_balance_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} 餐卡"
 
 
 class Meal(models.Model):
