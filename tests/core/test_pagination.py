@@ -45,6 +45,15 @@ def test_fast_count_is_exact_when_few_and_an_estimate_labelled_approximate_beyon
         assert (count, approximate) == (3, False)
 
 
+@pytest.mark.django_db
+def test_a_list_that_can_match_nothing_counts_zero_instead_of_failing(new_person):  # noqa: F811
+    """`pk__in=[]` and .none() make Django run no SQL at all (EmptyResultSet): the planner's estimate must not
+    turn that into a 500 (a role with no courses in its area opened 培训课程 and got one)."""
+    new_person()
+    assert fast_count(Person.objects.filter(pk__in=[])) == (0, False)
+    assert fast_count(Person.objects.none()) == (0, False)
+
+
 def test_the_people_list_shows_its_total_and_keeps_keyset_pages(jiangcheng, new_person):  # noqa: F811
     for _ in range(PAGE_SIZE + 3):
         new_person()

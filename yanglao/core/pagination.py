@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connections, transaction
 from django.db.models import BooleanField, F, Q, QuerySet
@@ -254,6 +255,8 @@ def fast_count(qs: QuerySet[Any], *, exact_limit: int | None = None) -> tuple[in
         return qs.order_by().count(), False
     try:
         estimate = planner_estimate(qs)
+    except EmptyResultSet:  # a filter that can match nothing (`pk__in=[]`, .none()): Django runs no SQL
+        return 0, False
     except (NotImplementedError, TypeError, ValueError):  # a combined (union) or values() query: count it
         return qs.count(), False
     if estimate <= exact_limit:  # few expected: count them (at most exact_limit + 1, whatever the estimate)
