@@ -144,6 +144,9 @@ def held_lines(run: PaymentRun, *, scope_prefix: str = "") -> list[HeldLine]:
     account, an account that is not 12–30 digits, or dead / moved / suspended since the preview."""
     from django.db import connection
 
+    # an account with anything but digits (or the mask's *): a regular expression on PostgreSQL, GLOB on SQLite
+    not_digits = ("ba.account_no_masked !~ '^[0-9*]+$'" if connection.vendor == "postgresql"
+                  else "ba.account_no_masked GLOB '*[^0-9*]*'")
     sql = (
         "SELECT e.person_id, p.name, p.id_number_masked, MIN(e.division_code), SUM(e.amount), COUNT(*), "
         "CASE WHEN p.status IN ('deceased', 'moved_away') AND p.status_date < %s THEN p.status "
@@ -151,7 +154,7 @@ def held_lines(run: PaymentRun, *, scope_prefix: str = "") -> list[HeldLine]:
         " AND s.from_month <= %s AND (s.to_month IS NULL OR s.to_month >= %s) AND s.lifted_at IS NULL "
         " AND s.created_at > %s) THEN 'suspended' "
         "WHEN ba.id IS NULL THEN 'no_account' "
-        "WHEN length(ba.account_no_masked) NOT BETWEEN 12 AND 30 OR ba.account_no_masked !~ '^[0-9*]+$' "
+        f"WHEN length(ba.account_no_masked) NOT BETWEEN 12 AND 30 OR {not_digits} "
         " THEN 'invalid_account' "
         "WHEN SUM(e.amount) <= 0 THEN 'net_not_positive' END AS reason "
         "FROM benefits_entitlement e JOIN people_person p ON p.id = e.person_id "
