@@ -39,17 +39,30 @@ def requires(programme: Programme) -> bool:
 
 
 def deadline_sql(programme: Programme) -> tuple[str, list[Any]]:
-    """SQL for the person's deadline (rows aliased `x` with `person_id`)."""
+    """SQL for the person's deadline (rows aliased `x` with `person_id`), on PostgreSQL and on the embedded
+    SQLite default (dates there are ISO text, so comparisons and ordering stay right)."""
+    since = programme.life_cert_since
+    m, d = programme.life_cert_fixed_month, programme.life_cert_fixed_day
+    if connection.vendor != "postgresql":
+        if programme.life_cert_every_months:
+            return (f"date(COALESCE({LAST_CERT}, %s), '+' || %s || ' months')", [since, programme.life_cert_every_months])
+        base = f"COALESCE({LAST_CERT}, date(%s, '-1 day'))"
+        this_year = f"printf('%%04d-%%02d-%%02d', CAST(strftime('%%Y', {base}) AS INTEGER), %s, %s)"
+        next_year = f"printf('%%04d-%%02d-%%02d', CAST(strftime('%%Y', {base}) AS INTEGER) + 1, %s, %s)"
+        return (f"(CASE WHEN {this_year} > {base} THEN {this_year} ELSE {next_year} END)",
+                [since, m, d, since, since, m, d, since, m, d])
     if programme.life_cert_every_months:
         return (f"(COALESCE({LAST_CERT}, %s::date) + make_interval(months => %s))::date",
-                [programme.life_cert_since, programme.life_cert_every_months])
+                [since, programme.life_cert_every_months])
     base = f"COALESCE({LAST_CERT}, %s::date - 1)"
-    m, d = programme.life_cert_fixed_month, programme.life_cert_fixed_day
     this_year = f"make_date(extract(year FROM {base})::int, %s, %s)"
     next_year = f"make_date(extract(year FROM {base})::int + 1, %s, %s)"
     return (f"(CASE WHEN {this_year} > {base} THEN {this_year} ELSE {next_year} END)",
-            [programme.life_cert_since, m, d, programme.life_cert_since, programme.life_cert_since, m, d,
-             programme.life_cert_since, m, d])
+            [since, m, d, since, since, m, d, since, m, d])
+
+
+def _as_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def recipients_sql(programme: Programme, month: dt.date) -> tuple[str, list[Any]]:
@@ -67,11 +80,12 @@ def suspend_overdue(programme: Programme, month: dt.date) -> int:
     rec_sql, rec_params = recipients_sql(programme, add_months(month, -1))
     dl_sql, dl_params = deadline_sql(programme)
     now = timezone.now()
+    day = "to_char(y.deadline, 'YYYY-MM-DD')" if connection.vendor == "postgresql" else "y.deadline"
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO benefits_suspension (person_id, programme_id, reason, note, from_month, to_month, "
             "created_by_id, resumed_by_id, resume_note, lifted_at, document, division_code, created_at, updated_at, "
-            "version) SELECT y.person_id, %s, 'proof_of_life', '认证期限 ' || to_char(y.deadline, 'YYYY-MM-DD') || "
+            f"version) SELECT y.person_id, %s, 'proof_of_life', '认证期限 ' || {day} || "
             "' 前未完成生存认证', %s, NULL, NULL, NULL, '', NULL, '', p.division_code, %s, %s, 1 FROM ("
             f"SELECT x.person_id, {dl_sql} AS deadline FROM ({rec_sql}) x) y "
             "JOIN people_person p ON p.id = y.person_id AND p.status = 'active' "
@@ -102,7 +116,7 @@ def due_rows(programme: Programme, *, scope_prefix: str, until: dt.date, limit: 
             "WHERE p.status = 'active' AND p.division_code LIKE %s AND y.deadline <= %s "
             "ORDER BY y.deadline, y.person_id LIMIT %s",
             [*dl_params, *rec_params, scope_prefix + "%", until, limit])
-        return [{"person_id": pid, "deadline": d, "last": last} for pid, d, last in cur.fetchall()]
+        return [{"person_id": pid, "deadline": _as_date(d), "last": _as_date(last)} for pid, d, last in cur.fetchall()]
 
 
 def certify(*, by: User, person: Any, certified_on: dt.date, method: str, reference: str = "", note: str = "") -> LifeCertificate:
