@@ -34,17 +34,18 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def start_subscriber(topic_prefix: str, client_id: str, log: Path) -> subprocess.Popen:
+def start_subscriber(topic_prefix: str, client_id: str, log: Path, *, broker: str = BROKER,
+                     batch: int = 50) -> subprocess.Popen:
     """The subscriber on the test database (committed data only: use transactional tests)."""
     s = connection.settings_dict
     url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     if s.get("PASSWORD"):
         url = f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "yanglao.config.test_settings",
-           "PYTHONPATH": str(ROOT), "YANGLAO_MQTT_URL": BROKER}
+           "PYTHONPATH": str(ROOT), "YANGLAO_MQTT_URL": broker}
     proc = subprocess.Popen(
         [sys.executable, "-m", "yanglao.manage", "alarm_subscriber", "--topic-prefix", topic_prefix,
-         "--client-id", client_id, "--batch", "50"],
+         "--client-id", client_id, "--batch", str(batch)],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # ready once it has subscribed
@@ -66,3 +67,45 @@ def forget_session(client_id: str) -> None:
     time.sleep(0.2)
     c.disconnect()
     c.loop_stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnBroker:
+    """A Mosquitto of the test's own, on another port, with persistence on (as the Debian package ships it),
+    so that the test can stop and restart it without touching the machine's broker."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.directory = directory
+        (directory / "data").mkdir(exist_ok=True)
+        self.config = directory / "mosquitto.conf"
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+            f"persistence_location {directory / 'data'}/\nautosave_interval 1\nuser root\n"
+            f"log_dest file {directory / 'mosquitto.log'}\n")
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["mosquitto", "-c", str(self.config)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                assert self.proc.poll() is None, (self.directory / "mosquitto.log").read_text(errors="replace")
+                time.sleep(0.05)
+        raise AssertionError("the test's Mosquitto did not start")
+
+    def stop(self) -> None:
+        """A graceful stop (SIGTERM, as `systemctl restart mosquitto` does): the broker saves its sessions."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,6 +28,8 @@ from .validation import (
     clean_person_changes,
 )
 
+logger = logging.getLogger(__name__)
+
 # Records of other modules that copy the person's division code for scope (assessments, bank
 # accounts, enrolments, applications, …). Each module registers its models from AppConfig.ready;
 # when a person moves, every copy moves with them in the same transaction, so the old county stops
@@ -36,6 +40,29 @@ PERSON_DIVISION_COPIES: list[tuple[Any, str]] = []
 
 def register_person_division_copy(model: Any, person_field: str = "person") -> None:
     PERSON_DIVISION_COPIES.append((model, person_field))
+
+
+# Modules that act when a registry fact changes (the visits module schedules a visit within 24 hours of a
+# major change: a new living situation, a new category). Each listener gets the user who made the change,
+# the person's id and {field: (before, after)} ("category": (None, code) for a category added), after the
+# change has committed; a listener's failure is logged and never undoes the registry change.
+PERSON_CHANGE_LISTENERS: list[Callable[[User, int, dict[str, tuple[Any, Any]]], None]] = []
+
+
+def register_person_change_listener(listener: Callable[[User, int, dict[str, tuple[Any, Any]]], None]) -> None:
+    PERSON_CHANGE_LISTENERS.append(listener)
+
+
+def _announce_change(by: User, person_id: int, changes: dict[str, tuple[Any, Any]]) -> None:
+    if not changes:
+        return
+    for listener in PERSON_CHANGE_LISTENERS:
+        def call(listener: Callable[..., None] = listener) -> None:
+            try:
+                listener(by, person_id, changes)
+            except Exception:  # noqa: BLE001 - a listener never undoes the registry change; it is logged
+                logger.exception("person change listener %s failed for person %s", listener, person_id)
+        transaction.on_commit(call)
 
 
 ID_PURPOSE = "id_number"
@@ -135,9 +162,12 @@ def person_update(*, by: User, person: Person, data: dict[str, Any]) -> Person:
         raise ValidationFailed("老年人信息有误", details=errors)
     with audit_context(by), transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
+        changed = {key: (getattr(locked, key), value) for key, value in changes.items()
+                   if getattr(locked, key) != value}
         for key, value in changes.items():
             setattr(locked, key, value)
         locked.save()
+        _announce_change(by, locked.pk, changed)
         if "division_code" in changes and changes["division_code"] != person.division_code:
             _move_copies(locked, old=person.division_code)
     return locked
@@ -174,6 +204,7 @@ def category_add(*, by: User, person: Person, item: CategoryInput) -> PersonCate
     with audit_context(by):
         try:
             with transaction.atomic():
+                _announce_change(by, person.pk, {"category": (None, item.category)})
                 return PersonCategory.objects.create(
                     person=person,
                     category=item.category,

@@ -11,13 +11,16 @@ class VisitsConfig(AppConfig):
 
         from yanglao.core.roles import Role, register_capabilities
         from yanglao.core.todos import register_todo
-        from yanglao.people.services import register_person_division_copy
+        from yanglao.people.services import register_person_change_listener, register_person_division_copy
 
         from . import workbench
         from .models import Referral, Visit, VisitConsent, VisitRecord
 
         for model in (Visit, VisitRecord, Referral, VisitConsent):
             register_person_division_copy(model)
+        from .services import on_person_change
+
+        register_person_change_listener(on_person_change)
 
         view = {"visits.view"}
         register_capabilities({

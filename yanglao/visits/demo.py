@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -149,6 +150,7 @@ def load_demo(*, seed: int) -> str:
             closed_at=opened + dt.timedelta(days=3) if state in outcomes else None, outcome=outcomes.get(state, ""),
             division_code=rec.division_code)
         made_refs += 1
+    _accept_demo_referrals(handler)
 
     # the worker's phone list: one visit due today and one after a major change (within 24 hours)
     if beimen is not None:
@@ -161,3 +163,27 @@ def load_demo(*, seed: int) -> str:
             services.report_major_change(by=beimen, person=person, note="昨日出院回家，独自居住，需确认服药和饮食")
     return (f"探访人员 {Visitor.objects.count()} 名；探访计划 {Visit.objects.count()} 项（{len(months)} 个月）；"
             f"探访记录 {len(records)} 条；转介 {made_refs} 件")
+
+
+def _accept_demo_referrals(handler: Any) -> None:
+    """One service-order and one subsidy referral accepted through the service, so the demo shows the home-care
+    order and the application they filed (the other open ones stay 待受理)."""
+    from yanglao.benefits.models import Programme
+    from yanglao.core.errors import DomainError
+    from yanglao.homecare.models import ServiceItem
+
+    if handler is None or not handler.can("visits.plan"):
+        return
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    item = ServiceItem.objects.filter(published=True, valid_from__lte=tomorrow).order_by("code").first()
+    programme = Programme.objects.filter(enrolment_mode="application", status="active").order_by("code").first()
+    choices = {ReferralKind.SERVICE_ORDER: {"item": item, "service_date": tomorrow},
+               ReferralKind.SUBSIDY: {"programme": programme, "from_month": timezone.localdate().replace(day=1)}}
+    for kind, data in choices.items():
+        ref = Referral.objects.filter(kind=kind, status=ReferralStatus.OPEN).order_by("id").first()
+        if ref is None or None in data.values():
+            continue
+        try:
+            services.referral_accept(by=handler, referral=ref, data=data)
+        except DomainError:  # e.g. the person already has an application in that programme: leave it open
+            continue

@@ -289,6 +289,10 @@ class Referral(AuditedModel):
     outcome = models.CharField(_("办理结果"), max_length=300, blank=True)
     linked_assessment = models.ForeignKey("assessments.Assessment", on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="+", verbose_name=_("评估申请"))
+    linked_order = models.ForeignKey("homecare.ServiceOrder", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("服务工单"))
+    linked_enrolment = models.ForeignKey("benefits.Enrolment", on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="+", verbose_name=_("补贴申请"))
     division_code = models.CharField(max_length=12)
 
     objects = ScopedQuerySet.as_manager()

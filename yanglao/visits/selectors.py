@@ -90,6 +90,29 @@ def missed_reason_text(visit: Visit, today: dt.date | None = None) -> str:
     return "本月尚未探访"
 
 
+def missed_workbook(user: Any, month: dt.date, within: str) -> tuple[bytes, int]:
+    """The missed list of `missed_people` as an .xlsx (streamed, write-only) and its row count."""
+    import io
+
+    from openpyxl import Workbook
+
+    from yanglao.core.divisions import division_short_name
+
+    today = timezone.localdate()
+    rows = list(missed_people(user, month, within).iterator(chunk_size=2000))
+    names = {code: division_short_name(code) for code in {v.division_code for v in rows}}
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(f"{month:%Y年%m月}未探访名单")
+    sheet.append(["姓名", "年龄", "村（社区）", "社区代码", "探访等级", "探访人员", "应探访日期", "状态", "原因"])
+    for v in rows:
+        sheet.append([v.person.name, v.person.age_on(today), names.get(v.division_code, ""), v.division_code,
+                      v.tier_name, v.visitor.name if v.visitor else "未分配", f"{v.due_date:%Y-%m-%d}",
+                      str(v.get_status_display()), missed_reason_text(v, today)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), len(rows)
+
+
 def missed_reason_counts(user: Any, month: dt.date, within: str) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     today = timezone.localdate()
@@ -132,7 +155,8 @@ def unassigned(user: Any, month: dt.date) -> QuerySet[Visit]:
 
 
 def referrals_for(user: Any) -> QuerySet[Referral]:
-    return restrict(Referral.objects.select_related("person", "record", "opened_by"), user)
+    return restrict(Referral.objects.select_related("person", "record", "opened_by", "linked_assessment",
+                                                    "linked_order__item", "linked_enrolment__programme"), user)
 
 
 def open_referrals(user: Any) -> QuerySet[Referral]:

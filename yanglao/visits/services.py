@@ -123,6 +123,10 @@ def report_major_change(*, by: User, person: Person, note: str) -> Visit:
     note = " ".join((note or "").split())
     if len(note) < 2:
         raise ValidationFailed("请写明变故情况", details={"note": "必填"})
+    return _change_visit(by, person, note)
+
+
+def _change_visit(by: User, person: Person, note: str) -> Visit:
     now = timezone.now()
     month = plans.month_start(timezone.localdate())
     county = person.division_code[:6]
@@ -142,8 +146,40 @@ def report_major_change(*, by: User, person: Person, note: str) -> Visit:
                        .order_by("id").values_list("pk", flat=True).first())
         return Visit.objects.create(
             person=person, month=month, seq=(last or 99) + 1, kind=VisitKind.CHANGE,
-            tier_name=tier.name if tier else "重大变故", due_date=timezone.localtime(due_by).date(), due_by=due_by,
+            tier_name=tier.name if tier else "重大变故", due_date=timezone.localdate(due_by), due_by=due_by,
             visitor_id=current, change_note=note[:200], division_code=person.division_code)
+
+
+# Registry changes that are a major change by themselves (探访关爱: within 24 hours of a major change).
+AUTO_CHANGE_FIELDS = {"living_situation": "居住状况", "category": "人员类别"}
+
+
+def on_person_change(by: User, person_id: int, changes: dict[str, tuple[Any, Any]]) -> Visit | None:
+    """A registry change that is a major change schedules the change visit itself, for a person in the visit
+    population (a tier selects them after the change) with no change visit still waiting; the note says what
+    changed. Registered with the registry from AppConfig.ready()."""
+    from yanglao.core.dictionaries import dictionary_label
+
+    watched = [key for key in changes if key in AUTO_CHANGE_FIELDS]
+    if not watched:
+        return None
+    person = Person.objects.filter(pk=person_id, status="active").first()
+    if person is None:
+        return None
+    month = plans.month_start(timezone.localdate())
+    if plans.tier_of(person.pk, person.division_code[:6], month) is None:
+        return None
+    if Visit.objects.filter(person=person, kind=VisitKind.CHANGE, status=VisitStatus.PLANNED).exists():
+        return None
+    parts = []
+    for key in watched:
+        before, after = changes[key]
+        dictionary = "living_situation" if key == "living_situation" else "person_category"
+        text = f"{AUTO_CHANGE_FIELDS[key]}变更为“{dictionary_label(dictionary, after)}”"
+        if before:
+            text += f"（原为“{dictionary_label(dictionary, before)}”）"
+        parts.append(text)
+    return _change_visit(by, person, "登记信息变更：" + "；".join(parts))
 
 
 # --------------------------------------------------------------------------- records
@@ -271,26 +307,99 @@ def _referral_locked(referral: Referral, allowed: list[str]) -> Referral:
     return locked
 
 
-def referral_accept(*, by: User, referral: Referral, note: str = "") -> Referral:
-    """A handler takes the referral. An assessment referral files the assessment request at once
-    (or links the one already in hand)."""
+def referral_accept(*, by: User, referral: Referral, note: str = "", data: Mapping[str, Any] | None = None) -> Referral:
+    """A handler takes the referral and files what it asks for, in the module that does it, so the referral
+    follows a real record until that record is finished (`referrals_follow`):
+    an assessment referral files the assessment request (or links the one in hand); a service-order referral
+    creates the home-care order for the catalogue item and date the handler chose; a subsidy referral files the
+    application (enrolment) in the chosen programme from the chosen month. An emergency is handled by phone
+    and closed with its outcome."""
     _require(by, "visits.plan")
     _in_scope(by, referral.division_code)
+    data = data or {}
     with audit_context(by), transaction.atomic():
         locked = _referral_locked(referral, [ReferralStatus.OPEN])
+        person = Person.objects.get(pk=locked.person_id)
         if locked.kind == ReferralKind.ASSESSMENT:
             from yanglao.assessments import selectors as assessment_selectors
             from yanglao.assessments import services as assessment_services
 
-            person = Person.objects.get(pk=locked.person_id)
             existing = assessment_selectors.open_assessment(person)
             locked.linked_assessment = existing or assessment_services.assessment_request(
                 by=by, person=person, note=f"探访转介：{locked.description}"[:200])
+        elif locked.kind == ReferralKind.SERVICE_ORDER:
+            locked.linked_order = _referral_order(by, locked, person, data)
+        elif locked.kind == ReferralKind.SUBSIDY:
+            locked.linked_enrolment = _referral_enrolment(by, locked, person, data)
         locked.status = ReferralStatus.ACCEPTED
         locked.handled_by = by
         locked.accepted_at = timezone.now()
         locked.save()
     return locked
+
+
+def _referral_order(by: User, referral: Referral, person: Person, data: Mapping[str, Any]) -> Any:
+    from yanglao.homecare import services as homecare_services
+    from yanglao.homecare.models import ServiceItem
+
+    item = data.get("item")
+    if isinstance(item, int | str):
+        item = ServiceItem.objects.filter(pk=item).first()
+    service_date = data.get("service_date")
+    if item is None or not isinstance(service_date, dt.date):
+        raise ValidationFailed("请选择服务项目和服务日期", details={"item": "必填", "service_date": "必填"})
+    return homecare_services.order_create(by=by, person=person, item=item, service_date=service_date,
+                                          note=f"探访转介：{referral.description}"[:200])
+
+
+def _referral_enrolment(by: User, referral: Referral, person: Person, data: Mapping[str, Any]) -> Any:
+    from yanglao.benefits import services as benefit_services
+    from yanglao.benefits.models import Programme
+
+    programme = data.get("programme")
+    if isinstance(programme, int | str):
+        programme = Programme.objects.filter(pk=programme).first()
+    from_month = data.get("from_month") or timezone.localdate()
+    if programme is None:
+        raise ValidationFailed("请选择补贴项目", details={"programme": "必填"})
+    return benefit_services.enrolment_apply(by=by, person=person, programme=programme, from_month=from_month,
+                                            note=f"探访转介：{referral.description}"[:200])
+
+
+# What a linked record's state means for the referral that filed it: finished (closed with this outcome) or
+# ended without the service (closed too: the handler sees why and may file a new referral).
+_FOLLOWED: list[tuple[str, str, dict[str, str]]] = [
+    ("linked_order", "homecare.ServiceOrder", {"completed": "已上门服务（工单已完成）", "rated": "已上门服务并评价",
+                                               "cancelled": "服务工单已取消"}),
+    ("linked_enrolment", "benefits.Enrolment", {"approved": "补贴申请已审核通过", "rejected": "补贴申请未通过",
+                                                "ended": "补贴已终止"}),
+    ("linked_assessment", "assessments.Assessment", {"approved": "能力评估已完成", "published": "能力评估已完成并公布",
+                                                     "cancelled": "评估申请已取消"}),
+]
+
+
+def referrals_follow(*, now: dt.datetime | None = None) -> int:
+    """Close every accepted referral whose linked record has finished, with that record's outcome: set-based,
+    one UPDATE per kind of linked record and outcome, one audit line each. Run daily by `yanglao visits_daily`;
+    idempotent."""
+    from django.apps import apps
+    from django.db.models import Subquery
+
+    now = now or timezone.now()
+    closed = 0
+    for field, label, outcomes in _FOLLOWED:
+        target = apps.get_model(label)
+        for state, outcome in outcomes.items():
+            finished = target.objects.filter(status=state).values("pk")
+            with transaction.atomic():
+                n = (Referral.objects.filter(status=ReferralStatus.ACCEPTED, **{f"{field}__in": Subquery(finished)})
+                     .update(status=ReferralStatus.CLOSED, outcome=outcome, closed_at=now, updated_at=now,
+                             version=F("version") + 1))
+                if n:
+                    audit_bulk(Referral, operation="follow_linked", count=n, division_code="",
+                               params={"linked": label, "state": state})
+            closed += n
+    return closed
 
 
 def referral_close(*, by: User, referral: Referral, outcome: str, cancel: bool = False) -> Referral:

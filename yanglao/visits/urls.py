@@ -7,6 +7,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.home, name="home"),
     path("missed/", views.missed, name="missed"),
+    path("missed/export/", views.missed_export, name="missed_export"),
     path("plan/", views.plan, name="plan"),
     path("plan/generate/", views.generate, name="generate"),
     path("plan/<int:pk>/reassign/", views.reassign, name="reassign"),

@@ -99,6 +99,22 @@ def missed(request: HttpRequest) -> HttpResponse:
                                                   "months": _months_back()})
 
 
+@capability_required("visits.view")
+def missed_export(request: HttpRequest) -> HttpResponse:
+    """The month's missed list as .xlsx, for the township's follow-up meeting: every row (not one page),
+    names as the page shows them, the reason, the worker; audited as an export of health data."""
+    from yanglao.core.audit import audit_export
+    from yanglao.core.http import xlsx_response
+
+    month = _month(request, selectors.last_month())
+    within = _within(request)
+    content, count = selectors.missed_workbook(request.user, month, within)
+    with audit_context(request.user):
+        audit_export(Visit, count=count, fmt="xlsx", filters={"month": f"{month:%Y-%m}", "within": within},
+                     masked=True, division_code=within)
+    return xlsx_response(content, f"missed-visits-{within}-{month:%Y%m}.xlsx")
+
+
 # --------------------------------------------------------------------------- the plan
 
 
@@ -355,6 +371,34 @@ def referrals(request: HttpRequest) -> HttpResponse:
     })
 
 
+class ReferralOrderForm(forms.Form):
+    """What a service-order referral files: the published catalogue item and the day of service."""
+
+    item = forms.ModelChoiceField(label=_("服务项目"), queryset=None)
+    service_date = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, person: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from yanglao.homecare.models import ServiceItem
+
+        self.fields["item"].queryset = ServiceItem.objects.filter(published=True).order_by("code")
+        self.fields["service_date"].initial = timezone.localdate() + dt.timedelta(days=1)
+
+
+class ReferralSubsidyForm(forms.Form):
+    """What a subsidy referral files: the application-based programme and the first month."""
+
+    programme = forms.ModelChoiceField(label=_("补贴项目"), queryset=None)
+    from_month = forms.DateField(label=_("起始月份"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, person: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from yanglao.benefits.models import Programme
+
+        self.fields["programme"].queryset = Programme.objects.filter(enrolment_mode="application", status="active").order_by("code")
+        self.fields["from_month"].initial = timezone.localdate().replace(day=1)
+
+
 @capability_required("visits.plan")
 def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     referral = get_scoped_or_404(Referral.objects.select_related("person"), request.user, pk=pk)
@@ -362,10 +406,16 @@ def referral_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
              (gettext("转介事项"), referral.description), (gettext("办理期限"), f"{referral.due_date:%Y-%m-%d}")]
     back = reverse("visits:referrals") + "?status=open"
     if action == "accept":
-        conf = ConfirmAction(obj=referral, title=gettext("受理转介"), summary=gettext("受理后由您跟进办理，直至办结。"
-                             "能力评估转介会同时登记评估申请。"), facts=facts, button=gettext("受理"),
-                             perform=lambda c, d: services.referral_accept(by=request.user, referral=referral, note=c)
-                             and None, success=gettext("已受理"), redirect_to=back, cancel_to=back)
+        form_class = {ReferralKind.SERVICE_ORDER: ReferralOrderForm, ReferralKind.SUBSIDY: ReferralSubsidyForm}.get(
+            ReferralKind(referral.kind))
+        form = form_class(request.POST or None, person=referral.person) if form_class else None
+        conf = ConfirmAction(obj=referral, title=gettext("受理转介"), summary=gettext(
+                             "受理后由您跟进办理：能力评估转介同时登记评估申请，服务工单转介同时创建居家养老服务工单，"
+                             "补贴转介同时登记补贴申请；所办事项完成后转介自动办结。"), facts=facts, button=gettext("受理"),
+                             form=form,
+                             perform=lambda c, d: services.referral_accept(by=request.user, referral=referral, note=c,
+                                                                          data=d) and None,
+                             success=gettext("已受理"), redirect_to=back, cancel_to=back)
     elif action in ("close", "cancel"):
         cancel = action == "cancel"
         conf = ConfirmAction(obj=referral, title=gettext("撤销转介") if cancel else gettext("办结转介"),
