@@ -141,3 +141,46 @@ def test_recovery_pages_repay_and_write_off_with_a_second_signature(city_admin, 
     html = page_client(auditor).get("/benefits/recoveries/").content.decode()
     assert "江城区" in html and "下载追回情况表" in html
     assert page_client(auditor).post(f"/benefits/recoveries/{rec.pk}/", {"form": "repay"}).status_code == 403
+
+
+def test_the_error_report_and_the_review_list_download_as_spreadsheets(jiangcheng, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    from yanglao.core.models import AuditEntry
+
+    people, _ = world
+    page = page_client(jiangcheng)
+    content = ("姓名,身份证号码,死亡日期\r\n" + f"{people[0].name},{people[0].plain_id},2026-09-03\r\n"
+               + "无名,12345,2026-09-03\r\n" + f"{people[1].name},{people[1].plain_id},2030-01-01\r\n").encode("gbk")
+    page.post("/benefits/matching/", {"kind": "death", "source_unit": "阳江市公安局江城分局", "document_no": "江公户〔2026〕9号",
+                                      "file": SimpleUploadedFile("死亡名单.csv", content)})
+    batch = MatchBatch.objects.get()
+    assert "下载错误报告" in page.get(f"/benefits/matching/{batch.pk}/").content.decode()
+    response = page.get(f"/benefits/matching/{batch.pk}/export/?show=bad")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "行号"
+    errors = {r[0]: (r[5], r[6]) for r in rows[2:]}
+    assert set(errors) == {3, 4}  # the two bad rows, with their column and reason
+    assert "身份证号码" in errors[3][0] and "长度应为18位" in errors[3][1]
+    assert "日期" in errors[4][0] and "晚于今天" in errors[4][1]
+    everything = list(load_workbook(io.BytesIO(page.get(f"/benefits/matching/{batch.pk}/export/").content))
+                      .active.iter_rows(values_only=True))
+    assert len(everything) == 2 + 3 and people[0].plain_id not in str(everything)  # masked numbers only
+    assert AuditEntry.objects.filter(action="export", object_type="benefits.matchrow").count() == 2
+
+
+def test_matching_is_refused_with_a_clear_message_where_the_database_cannot_run_it(jiangcheng, world, monkeypatch):
+    from yanglao.benefits import matching
+    from yanglao.core.errors import ValidationFailed
+
+    monkeypatch.setattr(matching.connection, "vendor", "sqlite")  # as on the embedded demo database
+    page = page_client(jiangcheng)
+    html = page.get("/benefits/matching/").content.decode()
+    assert "需要 PostgreSQL 数据库" in html and 'data-testid="match-form"' not in html
+    with pytest.raises(ValidationFailed, match="需要 PostgreSQL"):
+        matching.match_import(by=jiangcheng, kind="death", filename="x.csv", content=b"x", source_unit="a",
+                              document_no="b")
+    assert not MatchBatch.objects.exists()

@@ -82,6 +82,47 @@ def _require(user: User, capability: str) -> None:
         raise Forbidden("您没有数据比对的权限")
 
 
+ENGINE_MESSAGE = "数据比对与追回需要 PostgreSQL 数据库；嵌入式演示库（SQLite）不支持，请在正式环境中使用。"
+
+
+def available() -> bool:
+    """Matching and recoveries are set-based PostgreSQL statements (COPY, UPDATE … FROM, date_trunc):
+    on the embedded SQLite demo they are refused with a clear message instead of failing half-way."""
+    return connection.vendor == "postgresql"
+
+
+def _require_engine() -> None:
+    if not available():
+        raise ValidationFailed(ENGINE_MESSAGE, details={"file": ENGINE_MESSAGE})
+
+
+EXPORT_HEADERS = ["行号", "姓名", "身份证号码（脱敏）", "日期", "结果", "列", "原因或说明", "所属区划", "确认人", "确认时间"]
+
+
+def rows_workbook(batch: MatchBatch, rows: Any) -> bytes:
+    """A batch's rows as .xlsx (the review list or the error report, as the registry import's): row number,
+    masked ID number, the outcome, and for a bad row its column and reason. Streamed, write-only."""
+    import io
+
+    from openpyxl import Workbook
+
+    from yanglao.core.cells import sheet_row
+
+    labels = dict(MatchOutcome.choices)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("比对结果")
+    sheet_row(sheet, [f"{batch.get_kind_display()}：{batch.filename}", f"{batch.source_unit} {batch.document_no}"])
+    sheet.append(EXPORT_HEADERS)
+    for r in rows.select_related("confirmed_by").order_by("row_no").iterator(chunk_size=5000):
+        sheet_row(sheet, [r.row_no, r.name, r.id_masked, f"{r.event_date:%Y-%m-%d}" if r.event_date else "",
+                          str(labels.get(r.outcome, r.outcome)), r.column, r.reason if r.outcome == "bad" else r.detail,
+                          r.division_code, r.confirmed_by.display_name if r.confirmed_by else "",
+                          f"{timezone.localtime(r.confirmed_at):%Y-%m-%d %H:%M}" if r.confirmed_at else ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date) -> list[Staged]:
     """Every row of the file as a staged row: checked cells, the ID's keyed hash, or a bad row."""
     sealer = Sealer()
@@ -236,6 +277,7 @@ def match_import(*, by: User, kind: str, filename: str, content: bytes, source_u
                  today: dt.date | None = None) -> MatchBatch:
     """Read a list, stage and match it; returns the batch with its counts. Changes nothing else."""
     _require(by, "benefits.match")
+    _require_engine()
     if kind not in MatchKind.values:
         raise ValidationFailed("请选择名单类型", details={"kind": "名单类型不正确"})
     errors = {}
@@ -296,6 +338,7 @@ def match_confirm(*, by: User, batch: MatchBatch, row_ids: list[int] | None = No
     """Confirm the batch's changes (all of them in the user's scope, or the rows given): the registry
     changes, with the list as the source document. Returns how many rows were confirmed."""
     _require(by, "benefits.match")
+    _require_engine()
     from yanglao.core.scope import restrict
 
     from . import recoveries

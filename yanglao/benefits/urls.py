@@ -27,6 +27,7 @@ urlpatterns = [
     path("matching/", views_audit.matching_home, name="matching"),
     path("matching/<int:pk>/", views_audit.match_batch, name="match_batch"),
     path("matching/<int:pk>/confirm/", views_audit.match_confirm, name="match_confirm"),
+    path("matching/<int:pk>/export/", views_audit.match_export, name="match_export"),
     path("life-certs/", views_audit.life_certs, name="life_certs"),
     path("programmes/<int:pk>/life-cert/", views_audit.life_requirement, name="life_requirement"),
     path("recoveries/", views_audit.recoveries_home, name="recoveries"),

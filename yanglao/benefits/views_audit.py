@@ -82,7 +82,9 @@ def matching_home(request: HttpRequest) -> HttpResponse:
                                                                 "b": batch.bad})
             return redirect("benefits:match_batch", pk=batch.pk)
     batches = offset_page(request, _batches(request.user).order_by("-created_at"))
-    return render(request, "benefits/matching.html", {"form": form, "batches": batches})
+    return render(request, "benefits/matching.html", {"form": form, "batches": batches,
+                                                      "engine_message": "" if matching.available()
+                                                      else matching.ENGINE_MESSAGE})
 
 
 @capability_required("benefits.match")
@@ -92,8 +94,7 @@ def match_batch(request: HttpRequest, pk: int) -> HttpResponse:
     if show not in MatchOutcome.values:
         show = "change"
     # matched rows of the user's jurisdiction; unmatched rows (no person) belong to whoever sent the list
-    rows = MatchRow.objects.filter(batch=batch, outcome=show).filter(
-        Q(division_code="") | Q(division_code__startswith=request.user.scope_prefix or ""))
+    rows = _batch_rows(request, batch).filter(outcome=show)
     listed = offset_page(request, rows.select_related("person", "confirmed_by").order_by("row_no"))
     audit_sensitive_list(MatchRow, ids=[r.pk for r in listed], fields=["name", "id_masked"],
                          division_code=request.user.scope_prefix or "")
@@ -101,6 +102,32 @@ def match_batch(request: HttpRequest, pk: int) -> HttpResponse:
                        request.user).count()
     return render(request, "benefits/match_batch.html", {"batch": batch, "listed": listed, "show": show,
                                                          "pending": pending, "outcomes": MatchOutcome.choices})
+
+
+def _batch_rows(request: HttpRequest, batch: Any) -> Any:
+    """The batch's rows this user sees: matched rows of their jurisdiction; unmatched rows (no person) belong
+    to whoever sent the list."""
+    return MatchRow.objects.filter(batch=batch).filter(
+        Q(division_code="") | Q(division_code__startswith=request.user.scope_prefix or ""))
+
+
+@capability_required("benefits.match")
+def match_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch's rows as .xlsx: all of them, or one outcome (?show=bad is the error report: row, column,
+    reason). ID numbers masked; audited as an export."""
+    from yanglao.core.http import xlsx_response
+
+    batch = get_object_or_404(_batches(request.user), pk=pk)
+    show = request.GET.get("show", "")
+    rows = _batch_rows(request, batch)
+    if show in MatchOutcome.values:
+        rows = rows.filter(outcome=show)
+    else:
+        show = ""
+    content = matching.rows_workbook(batch, rows)
+    audit_export(MatchRow, count=rows.count(), fmt="xlsx", filters={"batch": batch.pk, "show": show},
+                 masked=True, division_code=request.user.scope_prefix or "")
+    return xlsx_response(content, f"matching-{batch.pk}{'-' + show if show else ''}.xlsx")
 
 
 @capability_required("benefits.match")
