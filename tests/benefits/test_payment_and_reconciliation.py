@@ -153,3 +153,38 @@ def test_a_correction_of_an_approved_line_is_a_new_adjustment_line(city_admin, a
     adj.refresh_from_db()
     assert adj.run_id is None and Entitlement.objects.filter(pk=line.pk).exists()
     assert PaymentRun.objects.get(pk=approved_may.pk).line_count == 3
+
+
+def test_a_deduction_is_recovered_when_the_bank_confirms_the_payment_not_when_the_run_is_approved(
+        city_admin, city_checker, jiangcheng, age_allowance, approved_may, run_month):
+    from yanglao.benefits import recoveries
+
+    lines = {e.person_id: e for e in Entitlement.objects.filter(run=approved_may).select_related("person")}
+    paid_person, failed_person = [lines[pid].person for pid in sorted(lines)[:2]]
+    recs = {}
+    for person in (paid_person, failed_person):  # each was paid May after moving away in April
+        rec = recoveries.recovery_create(by=jiangcheng, person=person, event="moved_away",
+                                         event_date=dt.date(2026, 4, 20), amount="50", document="迁出证明")
+        line = recoveries.deduction_request(by=jiangcheng, recovery=rec, programme=age_allowance, amount="30", note="")
+        services.adjustment_sign(by=city_checker, line=line)
+        recs[person.pk] = rec
+    june = services.run_approve(by=city_checker, run=run_month(city_admin, age_allowance, JUNE))
+    for rec in recs.values():
+        rec.refresh_from_db()
+        assert (rec.status, rec.recovered) == ("open", Decimal("0.00"))  # approved, not yet paid by the bank
+
+    rows = {r.line_id: r for r in payfiles.pay_rows(june, full_id=False)}
+    result = [(r.line_id, str(r.amount), "成功", "") for r in rows.values() if r.line_id not in
+              {e.pk for e in Entitlement.objects.filter(run=june, person=failed_person)}]
+    result += [(r.line_id, str(r.amount), "失败", "账户冻结") for r in rows.values() if r.line_id in
+               {e.pk for e in Entitlement.objects.filter(run=june, person=failed_person)}]
+    netted = [r for r in rows.values() if "已扣减30.00" in r.summary]
+    assert len(netted) == 2  # each deduction is netted into that person's payment in the file
+    payfiles.reconcile_import(by=city_admin, run=june, filename="june.xlsx", content=result_file(result))
+
+    paid_rec, failed_rec = recs[paid_person.pk], recs[failed_person.pk]
+    paid_rec.refresh_from_db()
+    failed_rec.refresh_from_db()
+    assert (paid_rec.status, paid_rec.recovered) == ("partly", Decimal("30.00"))
+    assert paid_rec.payments.get().reference.endswith("（银行已确认发放）")
+    assert (failed_rec.status, failed_rec.recovered) == ("open", Decimal("0.00"))  # the bank did not pay it

@@ -496,6 +496,9 @@ def reconcile_import(*, by: User, run: PaymentRun, filename: str, content: bytes
             elif locked.status == RunStatus.APPROVED:
                 fields |= {"status": RunStatus.PAID, "paid_at": timezone.now()}
             PaymentRun.objects.filter(pk=run.pk).update(**fields)
+            from .recoveries import deductions_settle
+
+            deductions_settle(locked, by=by)
             audit_bulk(PaymentResult, operation="reconcile", count=len(results), division_code=run.division_code,
                        params={"run": run.pk, "file": filename, "paid": rec.paid, "failed": rec.failed})
     except IntegrityError as exc:

@@ -178,15 +178,22 @@ def deduction_request(*, by: User, recovery: Recovery, programme: Any, amount: A
         return line
 
 
-def deductions_settle(run: Any) -> int:
-    """When a run carrying deductions is approved, each becomes a recovery payment (called by run_approve)."""
-    lines = list(Entitlement.objects.filter(run=run, recovery__isnull=False, amount__lt=0)
+def deductions_settle(run: Any, by: User | None = None) -> int:
+    """A deduction is money recovered only when the bank confirms the payment it was netted into: called by
+    the bank result import (payfiles.reconcile_import), each deduction line of the run whose person's payment
+    the bank reports paid becomes a recovery payment dated that day; where the payment failed, the deduction
+    stays unrecovered (the recovery keeps its balance: a new deduction or a repayment settles it).
+    Idempotent: a line already settled is skipped."""
+    from .models import PaymentResult
+
+    paid_people = PaymentResult.objects.filter(run=run, outcome="paid").values("line__person_id")
+    lines = list(Entitlement.objects.filter(run=run, recovery__isnull=False, amount__lt=0, person_id__in=paid_people)
                  .exclude(pk__in=RecoveryPayment.objects.filter(line__isnull=False).values("line_id")))
     for line in lines:
         rec = Recovery.objects.select_for_update().get(pk=line.recovery_id)
         RecoveryPayment.objects.create(recovery=rec, kind=RecoveryPaymentKind.DEDUCTION, amount=-line.amount,
-                                       paid_on=timezone.localdate(), reference=f"批次{run.pk}", line=line,
-                                       recorded_by=run.approved_by, division_code=rec.division_code)
+                                       paid_on=timezone.localdate(), reference=f"批次{run.pk}（银行已确认发放）", line=line,
+                                       recorded_by=by or run.approved_by, division_code=rec.division_code)
         _refresh(rec)
     return len(lines)
 

@@ -339,10 +339,7 @@ def run_approve(*, by: User, run: PaymentRun) -> PaymentRun:
         run.approved_by = by
         run.approved_at = timezone.now()
         run.save(update_fields=["status", "approved_by", "approved_at"])
-        from .recoveries import deductions_settle
-
-        deductions_settle(run)
-        return run
+        return run  # deductions it carries are recovered when the bank confirms (recoveries.deductions_settle)
 
 
 def run_cancel(*, by: User, run: PaymentRun) -> PaymentRun:
