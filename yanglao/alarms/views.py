@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_context, audit_sensitive_list, audit_sensitive_view
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.errors import DomainError
 from yanglao.core.pagination import offset_page
 from yanglao.core.params import choice_param, date_param, text_param
@@ -211,6 +212,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("alarms.view")
+@reads_from_replica
 def figures(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     end = date_param(request.GET, "end") or today

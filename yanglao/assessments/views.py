@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.errors import DomainError
 from yanglao.core.http import xlsx_response
 from yanglao.core.models import Division
@@ -318,6 +319,7 @@ def _division_names(codes: list[str]) -> dict[str, str]:
 
 
 @capability_required("assessments.figures")
+@reads_from_replica
 def figures(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     by = "township" if request.GET.get("by") == "township" else "county"
@@ -341,6 +343,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("assessments.export")
+@reads_from_replica
 def figures_export(request: HttpRequest) -> Any:
     today = timezone.localdate()
     filter_form = bind_pickers(LevelFilterForm(request.GET or None), request.user)

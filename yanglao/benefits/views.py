@@ -18,6 +18,7 @@ from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export, audit_sensitive_list
 from yanglao.core.cells import sheet_row
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
 from yanglao.core.http import XLSX_CONTENT_TYPE
@@ -346,6 +347,7 @@ def run_reconcile(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required("benefits.view")
+@reads_from_replica
 def report(request: HttpRequest) -> Any:
     programmes = selectors.programmes_for(request.user)
     programme = programmes.filter(pk=id_param(request.GET, "programme") or 0).first() or programmes.first()

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from yanglao.core.audit import audit_export, audit_sensitive_list
 from yanglao.core.cells import sheet_row
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.divisions import division_short_name
 from yanglao.core.errors import DomainError
 from yanglao.core.http import XLSX_CONTENT_TYPE
@@ -253,6 +254,7 @@ def recoveries_home(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("benefits.export")
+@reads_from_replica
 def recoveries_report(request: HttpRequest) -> HttpResponse:
     """Outstanding recoveries by county, and every open one, for the audit office (.xlsx, audited)."""
     qs = _recoveries(request.user)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core.audit import audit_export
 from yanglao.core.cells import sheet_row
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.errors import DomainError
 from yanglao.core.pagination import offset_page
 from yanglao.core.pickers import DivisionField, bind_pickers
@@ -729,6 +730,7 @@ def _feed_rows(qs: Any) -> list[list[Any]]:
 
 
 @capability_required("supervision.export")
+@reads_from_replica
 def credit_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The feed for 信用阳江 and the national enterprise credit system: public entries, .xlsx or JSON."""
     if fmt not in ("xlsx", "json"):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from yanglao.core import crypto
 from yanglao.core.audit import audit_context, audit_sensitive_list, audit_sensitive_view
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.core.dictionary_forms import dictionary_field_choices
 from yanglao.core.errors import DomainError
 from yanglao.core.formsizes import sized_from
@@ -100,6 +101,7 @@ def missed(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("visits.view")
+@reads_from_replica
 def missed_export(request: HttpRequest) -> HttpResponse:
     """The month's missed list as .xlsx, for the township's follow-up meeting: every row (not one page),
     names as the page shows them, the reason, the worker; audited as an export of health data."""
