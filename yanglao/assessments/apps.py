@@ -14,6 +14,10 @@ class AssessmentsConfig(AppConfig):
 
         register_person_division_copy(Assessment)
 
+        from . import bulk
+
+        bulk.register()  # bulk actions of the due list and the assessment list (core/bulkactions.py)
+
         view = {"assessments.view"}
         staff = view | {"assessments.request", "assessments.figures", "assessments.export"}
         county = staff | {"assessments.schedule", "assessments.review", "assessments.import"}

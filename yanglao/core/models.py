@@ -347,3 +347,6 @@ class DictionaryItem(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.code}）"
+
+
+from .bulkjobs import BulkJob, BulkJobItem  # noqa: E402,F401  (bulk actions: core/bulkactions.py)

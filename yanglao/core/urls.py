@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import pickers, views, views_admin
+from . import pickers, views, views_admin, views_bulk
 
 app_name = "core"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("divisions/<str:code>/", views.divisions, name="division"),
     path("audit/", views.audit_log, name="audit"),
     path("audit/logins/", views.login_log, name="login_log"),
+    path("bulk/", views_bulk.bulk_jobs, name="bulk_jobs"),
+    path("bulk/jobs/<int:pk>/", views_bulk.bulk_job, name="bulk_job"),
+    path("bulk/jobs/<int:pk>/result.xlsx", views_bulk.bulk_job_export, name="bulk_job_export"),
+    path("bulk/jobs/<int:pk>/rerun/", views_bulk.bulk_job_rerun_view, name="bulk_job_rerun"),
+    path("bulk/<str:key>/", views_bulk.bulk_confirm, name="bulk_confirm"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", views_admin.account_list, name="accounts"),
     path("accounts/new/", views_admin.account_create, name="account_create"),
