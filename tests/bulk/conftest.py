@@ -44,3 +44,33 @@ def make_due(new_person, jiangcheng):  # noqa: F811
         return results
 
     return create
+
+
+@pytest.fixture
+def programme(city_admin):
+    from yanglao.benefits import services
+
+    return services.programme_create(by=city_admin, code="hulibutie", name="护理补贴", kind="subsidy",
+                                     legal_basis="阳民〔2025〕3号", band_basis="flat", enrolment_mode="application")
+
+
+@pytest.fixture
+def applications(new_person, jiangcheng, programme):  # noqa: F811
+    """applications(n) -> n applications for the programme, applied by jiangcheng (someone else decides)."""
+    counter = {"n": 300}
+
+    def create(n: int, *, division_code: str = COMMUNITY, region: str = "441702", by=None):
+        from yanglao.benefits import services
+
+        out = []
+        for _ in range(n):
+            counter["n"] += 1
+            k = counter["n"]
+            person = new_person(name=SURNAMES[k % 20] + GIVEN[(k // 20) % 20] + GIVEN[(k * 3) % 20],
+                                id_number=make_id(region=region, birth="19400101", seq=f"{k:03d}"),
+                                phone=f"1370000{k:04d}", division_code=division_code, by=by or jiangcheng)
+            out.append(services.enrolment_apply(by=by or jiangcheng, person=person, programme=programme,
+                                                from_month=dt.date(2026, 12, 1)))
+        return out
+
+    return create

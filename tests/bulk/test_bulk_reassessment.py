@@ -49,8 +49,8 @@ def test_a_township_requests_120_reassessments_and_sees_117_done_and_3_refused_w
     Person.objects.filter(pk=due[0].person_id).update(status="deceased", status_date=timezone.localdate())
     Person.objects.filter(pk=due[1].person_id).update(status="moved_away", status_date=timezone.localdate())
     moved = due[2].person
-    Person.objects.filter(pk=moved.pk).update(division_code="441721001001")
-    Assessment.objects.filter(person=moved).update(division_code="441721001001")
+    Person.objects.filter(pk=moved.pk).update(division_code="441721100005")
+    Assessment.objects.filter(person=moved).update(division_code="441721100005")
 
     for callback in callbacks:  # the job runs (ImmediateBackend in tests; db_worker in production)
         callback()

@@ -15,6 +15,10 @@ class BenefitsConfig(AppConfig):
         for model in (BankAccount, Enrolment, Suspension):
             register_person_division_copy(model)
 
+        from . import bulk
+
+        bulk.register()  # bulk actions of the enrolment and suspension lists (core/bulkactions.py)
+
         # The city configures programmes, prepares and approves runs (two different city accounts:
         # maker-checker), issues payment files and reconciles. Counties and townships enrol people,
         # approve applications (again two people), suspend and resume, and see their own lines and

@@ -404,8 +404,11 @@ def enrolments(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已提交申请，须由另一名工作人员审核"))
                 return redirect("benefits:enrolments")
-    rows = offset_page(request, selectors.enrolments_for(request.user).order_by("-created_at"))
-    return render(request, "benefits/enrolments.html", {"form": form, "rows": rows})
+    from .bulk import EnrolmentFilterForm, enrolment_search
+
+    rows = offset_page(request, enrolment_search(request.user, request.GET))
+    return render(request, "benefits/enrolments.html", {"form": form, "rows": rows,
+                                                        "filter_form": EnrolmentFilterForm(request.GET or None)})
 
 
 @capability_required("benefits.enrol")
@@ -449,8 +452,11 @@ def suspensions(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已登记停发，以后各月的发放均不再包含该人员，直至恢复"))
                 return redirect("benefits:suspensions")
-    rows = offset_page(request, selectors.suspensions_for(request.user).order_by("-from_month", "-id"))
-    return render(request, "benefits/suspensions.html", {"form": form, "rows": rows})
+    from .bulk import SuspensionFilterForm, suspension_search
+
+    rows = offset_page(request, suspension_search(request.user, request.GET))
+    return render(request, "benefits/suspensions.html", {"form": form, "rows": rows,
+                                                         "filter_form": SuspensionFilterForm(request.GET or None)})
 
 
 @capability_required("benefits.suspend")
