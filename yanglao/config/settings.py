@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- modules -------------------------------------------------------------------------------
 BULK_MAX_BEDS = envint("YANGLAO_BULK_MAX_BEDS", 500)  # beds one request may create (by range or list)
+BULK_MAX_RECORDS = envint("YANGLAO_BULK_MAX_RECORDS", 5000)  # records one bulk action may select (core/bulkactions.py)
 ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
 ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
 

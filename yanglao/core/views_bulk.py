@@ -108,10 +108,10 @@ OUTCOME_FILTERS = {"done": BulkOutcome.DONE, "skipped": BulkOutcome.SKIPPED, "re
 
 @login_required
 def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
-    """The job: progress (polled by htmx while it runs), then the result per record, refused first."""
+    """The job: progress (polled by htmx while it runs), then the result per record, filterable by outcome."""
     job = _job(request, pk)
     if request.headers.get("HX-Request"):
-        return render(request, "core/_bulk_progress.html", {"job": job, "stale": is_stale(job)})
+        return render(request, "core/_bulk_progress.html", {"job": job, "stale": is_stale(job), "polled": True})
     shown = request.GET.get("outcome", "")
     items = job.items.all()
     if shown in OUTCOME_FILTERS:
