@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def test_a_township_selects_confirms_and_reads_the_result_on_desktop_and_phone(live_server, page, shot, township,
-                                                                               make_due):  # noqa: F811
+def test_a_township_selects_confirms_and_reads_the_result_on_desktop_and_phone(  # noqa: F811
+        live_server, page, shot, township, make_due):  # noqa: F811
     from yanglao.assessments import services
 
     due = make_due(24)

@@ -15,6 +15,7 @@ import random
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from yanglao.core.audit import audit_bulk
@@ -174,5 +175,27 @@ def load_demo(*, seed: int) -> str:
                    params={"seed": seed, "results": n_results, "pending": len(pending), "mzt039": len(historical)})
     due = sum(1 for r in rows if r.valid_until and today <= r.valid_until <= today + dt.timedelta(days=30))
     overdue = sum(1 for r in rows if r.valid_until and r.valid_until < today)
+    bulk = _demo_bulk_job()
     return (f"能力评估演示数据：评估结果 {n_results} 条（30天内到期 {due}，已过期 {overdue}），"
-            f"待办 {len(pending)} 条（评估员 assessor1/assessor2），MZ/T 039 历史结果 {len(historical)} 条")
+            f"待办 {len(pending)} 条（评估员 assessor1/assessor2），MZ/T 039 历史结果 {len(historical)} 条{bulk}")
+
+
+def _demo_bulk_job() -> str:
+    """One finished bulk job for the demo (批量操作 → 发起复评 by the township account ``nanen``, six overdue
+    results of its township), so /bulk/ and a result page have something to show. Runs the job here."""
+    from yanglao.core.bulkactions import bulk_job_run, bulk_job_start, bulk_list, select
+
+    user = User.objects.filter(username="nanen", is_active=True).first()
+    blist = bulk_list("assessments.due")
+    if user is None or blist is None:
+        return ""
+    action = blist.action("reassess")
+    assert action is not None
+    picked = list(blist.search(user, QueryDict("only=overdue")).filter(has_open_request=False)
+                  .values_list("pk", flat=True)[:6])
+    if not picked:
+        return ""
+    selection = select(user, blist, scope="ids", ids=[str(pk) for pk in picked], query="only=overdue")
+    job = bulk_job_start(by=user, blist=blist, action=action, selection=selection, comment="演示：逾期未复评人员集中复评")
+    job = bulk_job_run(job.pk)
+    return f"；批量发起复评 {job.total} 条（nanen，成功 {job.done} 条）"

@@ -79,7 +79,7 @@ def approve_one(by: User, enrolment: Enrolment, data: dict[str, Any], comment: s
     _decided(enrolment, True)
     try:
         services.enrolment_decide(by=by, enrolment=enrolment, approve=True, note=comment[:100])
-    except Conflict as exc:  # decided by someone else a moment ago: say what it is now
+    except Conflict:  # decided by someone else a moment ago: say what it is now
         enrolment.refresh_from_db()
         _decided(enrolment, True)
         raise
@@ -90,7 +90,7 @@ def return_one(by: User, enrolment: Enrolment, data: dict[str, Any], comment: st
     _decided(enrolment, False)
     try:
         services.enrolment_decide(by=by, enrolment=enrolment, approve=False, note=comment[:100])
-    except Conflict as exc:
+    except Conflict:
         enrolment.refresh_from_db()
         _decided(enrolment, False)
         raise
