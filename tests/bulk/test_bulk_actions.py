@@ -226,3 +226,15 @@ def test_two_runs_over_the_same_records_at_once_apply_each_record_once(jiangchen
         assert AuditEntry.objects.filter(object_type="benefits.enrolment", object_id=str(e.pk),
                                          action=AuditAction.UPDATE).count() == 1
     assert connection.vendor == "postgresql"
+
+
+def test_the_confirmation_says_how_many_selected_records_the_action_does_not_apply_to(jiangcheng, applications):
+    checker = make_user(Role.COUNTY_STAFF, "441702", username="jiangcheng-checker")
+    rows = applications(3)
+    Enrolment.objects.filter(pk=rows[0].pk).update(status="rejected", approved_by=checker)
+    client = page_client(checker)
+    page = _post(client, "benefits.enrolments", action="suspend", scope="ids", ids=[e.pk for e in rows])
+    assert page.status_code == 302  # none is approved: nothing to suspend, and the list says why
+    page = _post(client, "benefits.enrolments", action="approve", scope="ids", ids=[e.pk for e in rows])
+    text = page.content.decode()
+    assert "勾选的 2 条" in text and "所选范围内另有 1 条记录不适用此操作" in text

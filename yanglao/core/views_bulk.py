@@ -60,13 +60,20 @@ def bulk_confirm(request: HttpRequest, key: str) -> HttpResponse:
     back = reverse(blist.list_url) + (f"?{query}" if query else "")
     limit = max_records()
     count = selection.queryset.count()
+    # records selected on the list that this action does not apply to (e.g. already decided applications)
+    excluded = (select(request.user, blist, scope=scope, ids=src.getlist("ids"), query=query).queryset.count() - count
+                if action.narrow is not None else 0)
     form = action.form_class(src if src.get("confirmed") else None) if action.form_class else None
     comment = (src.get("comment") or "").strip()[:500]
     error = None
     status = 200
     if not count:
-        messages.warning(request, _("没有选中任何记录：请先勾选，或选择“全部符合条件的记录”。")
-                         if scope == "ids" else _("当前搜索条件下没有可处理的记录。"))
+        if excluded:
+            messages.warning(request, _("所选的 %(n)s 条记录都不适用“%(label)s”（状态不符）。")
+                             % {"n": excluded, "label": action.label})
+        else:
+            messages.warning(request, _("没有选中任何记录：请先勾选，或选择“全部符合条件的记录”。")
+                             if scope == "ids" else _("当前搜索条件下没有可处理的记录。"))
         return redirect(back)
     if request.method == "POST" and src.get("confirmed") == "1":
         if count > limit:
@@ -90,7 +97,7 @@ def bulk_confirm(request: HttpRequest, key: str) -> HttpResponse:
     sample = [blist.row_label(obj) for obj in selection.queryset.order_by("pk")[:SAMPLE]]
     return render(request, "core/bulk_confirm.html", {
         "blist": blist, "action": action, "count": count, "sample": sample, "more": max(0, count - len(sample)),
-        "selection": describe(selection, count), "scope": scope, "ids": selection.ids, "query": query,
+        "selection": describe(selection, count), "excluded": excluded, "scope": scope, "ids": selection.ids, "query": query,
         "form": form, "comment": comment, "error": error, "back": back, "too_many": count > limit, "limit": limit,
         "comment_label": action.comment_label or _("说明"),
     }, status=status)
