@@ -15,4 +15,5 @@ MODULES = [
     "visits",
     "timebank",
     "workforce",
+    "planning",
 ]

@@ -303,7 +303,11 @@ UPLOAD_LIMITS = {
                        envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
     "homeadapt_photo": (envint("YANGLAO_UPLOAD_MAX_MB_HOMEADAPT_PHOTO", 5), 0),  # one image per file
     "matching": (envint("YANGLAO_UPLOAD_MAX_MB_MATCHING", 40), envint("YANGLAO_UPLOAD_MAX_ROWS_MATCHING", 300_000)),
+    "planning_estates": (envint("YANGLAO_UPLOAD_MAX_MB_PLANNING_ESTATES", 10),
+                         envint("YANGLAO_UPLOAD_MAX_ROWS_PLANNING_ESTATES", 20_000)),
 }
+# An OpenStreetMap extract uploaded through the planning console (larger files: `yanglao load_osm FILE`).
+PLANNING_OSM_MAX_MB = envint("YANGLAO_PLANNING_OSM_MAX_MB", 200)
 # Spreadsheets (yanglao/core/tabular.py): the used range a sheet may declare or fill, the
 # decompressed size of an .xlsx's parts, and the memory and time of the child process that parses it.
 SHEET_MAX_COLUMNS = envint("YANGLAO_SHEET_MAX_COLUMNS", 256)

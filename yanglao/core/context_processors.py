@@ -45,6 +45,7 @@ NAV: list[NavItem] = [
     NavItem("timebank", _("时间银行"), "timebank:home", "timebank.view", "⌛"),
     NavItem("workforce", _("养老人才"), "workforce:home", "workforce.view", "♙"),
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
+    NavItem("planning", _("规划与配建"), "planning:home", "planning.view", "⌖"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "reconciliation": "发放结果（对账）文件",
     "homeadapt_photo": "适老化改造照片",
     "matching": "数据比对名单",
+    "planning_estates": "住宅小区配建导入",
 }
 
 
