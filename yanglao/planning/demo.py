@@ -15,6 +15,7 @@ from yanglao.core.models import Division, User
 
 from . import network as net
 from . import services
+from .defaults import ensure_defaults
 from .models import CommunityPoint, Estate, PointSource, PropertyLease
 
 COUNTY_CENTRES = {"441702": (21.857, 111.972), "441704": (21.868, 112.015), "441721": (21.752, 111.617),
@@ -166,6 +167,7 @@ def load_demo(*, seed: int) -> str:
         return "规划与配建：演示数据已存在，跳过"
     if not Division.objects.filter(code__startswith="4417", level=5).exists():
         return "规划与配建：未载入阳江市区划，跳过"
+    ensure_defaults()
     rng = random.Random(seed + 14)
     county = User.objects.get(username="jiangcheng")
     points = _points(rng)

@@ -269,7 +269,12 @@ def map_data(user: Any, within: str, kind: str, run: CircleRun | None, rows: lis
                 continue
             lat, lon = points[code]
         facilities.append([round(float(lon), 5), round(float(lat), 5), name])
-    return {"inside": inside, "outside": outside, "facilities": facilities, "threshold": threshold}
+    from django.utils.translation import gettext
+
+    labels = {"inside": gettext("圈内"), "outside": gettext("圈外"), "facilities": gettext("设施"),
+              "older": gettext("老年人"), "walk": gettext("步行（分钟）"), "none": gettext("无可达设施"),
+              "lon": gettext("经度"), "lat": gettext("纬度")}
+    return {"inside": inside, "outside": outside, "facilities": facilities, "threshold": threshold, "labels": labels}
 
 
 def estate_minutes(run: CircleRun | None, estate_ids: list[int], kind: str) -> dict[int, tuple[float | None, str]]:
