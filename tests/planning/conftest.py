@@ -18,6 +18,16 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _rules_in_force(request):
+    """The seeded rules, also after a transactional test emptied the database."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        request.getfixturevalue("db")
+        from yanglao.planning.defaults import ensure_defaults
+
+        ensure_defaults()
+
+
 @pytest.fixture
 def osm_file(tmp_path):
     """20 × 20 streets 150 m apart from (21.84, 111.95): about 2.9 km × 3.1 km."""

@@ -100,3 +100,17 @@ def test_township_staff_read_the_circle_of_their_own_area_only(world, osm_file):
     page = page_client(other).get("/planning/circle/?division=441702001").content.decode()
     assert "南恩" not in page.split("circle-table")[1]
     assert page_client(other).post("/planning/circle/recompute/").status_code == 403
+
+
+def test_planners_import_community_points_from_a_spreadsheet(world):
+    from yanglao.planning.models import CommunityPoint
+
+    csv = "村（社区）,纬度,经度\n龙津社区,21.8500,111.9600\n北门社区,21.8430,111.9540\n不存在社区,21.8,111.9\n金鸡社区,北纬,111.9\n"
+    client = page_client(world)
+    page = client.post("/planning/circle/points/", {"file": SimpleUploadedFile("坐标.csv", csv.encode("utf-8"))})
+    text = page.content.decode()
+    assert "共 4 条，成功 2 条" in text and "新增 1，更新 1" in text and "第 5 行 · 纬度" in text
+    assert CommunityPoint.objects.get(division_code=NOPOINT).source == "import"
+    township = make_user(Role.TOWNSHIP_STAFF, "441702001")
+    assert page_client(township).get("/planning/circle/points/").status_code == 200
+    assert page_client(township).post("/planning/circle/points/", {}).status_code == 403

@@ -110,3 +110,39 @@ def import_estates(*, by: Any, content: bytes, filename: str) -> ImportResult:
         except (ValueError, ArithmeticError) as exc:
             result.errors.append((number, column, str(exc) or "格式错误"))
     return result
+
+
+POINT_HEADERS = ["村（社区）", "纬度", "经度"]
+POINT_ALIASES = {"所在村（社区）": "村（社区）", "所属村居": "村（社区）", "社区": "村（社区）", "村居": "村（社区）",
+                 "lat": "纬度", "latitude": "纬度", "lon": "经度", "lng": "经度", "longitude": "经度"}
+
+
+def import_points(*, by: Any, content: bytes, filename: str) -> ImportResult:
+    """Community points (WGS-84) from a spreadsheet: 村（社区）, 纬度, 经度; a community already placed is moved."""
+    from .models import CommunityPoint
+
+    table = read_upload(content, kind="planning_estates", filename=filename, expected_headers=POINT_HEADERS,
+                        aliases=POINT_ALIASES, min_matches=3)
+    result = ImportResult()
+    for number, raw in table:
+        result.total += 1
+        column = "村（社区）"
+        try:
+            code = resolve_division(clean_text(raw.get("村（社区）")), within=by.scope_prefix, level=5).code
+            column = "纬度"
+            lat = _number(raw.get("纬度"))
+            column = "经度"
+            lon = _number(raw.get("经度"))
+            column = ""
+            existed = CommunityPoint.objects.filter(division_code=code).exists()
+            services.point_save(by=by, division_code=code, latitude=lat.quantize(Decimal("0.000001")),
+                                longitude=lon.quantize(Decimal("0.000001")), source="import")
+            if existed:
+                result.updated += 1
+            else:
+                result.created += 1
+        except CellError as exc:
+            result.errors.append((number, column, str(exc)))
+        except DomainError as exc:
+            result.errors.append((number, column, exc.message))
+    return result

@@ -125,11 +125,12 @@ def leases_short(user: Any) -> int:
 
 # --------------------------------------------------------------------------- the circle
 def current_run() -> CircleRun | None:
-    return CircleRun.objects.filter(status=RunStatus.DONE).select_related("network").order_by("-pk").first()
+    return (CircleRun.objects.filter(status=RunStatus.DONE).select_related("network").defer("network__graph")
+            .order_by("-pk").first())
 
 
 def latest_run() -> CircleRun | None:
-    return CircleRun.objects.select_related("network").order_by("-pk").first()
+    return CircleRun.objects.select_related("network").defer("network__graph").order_by("-pk").first()
 
 
 @dataclass

@@ -227,7 +227,7 @@ def circle_request(*, by: Any) -> CircleRun:
     """Queue a recomputation (the background job computes it)."""
     params = parameters()
     run = CircleRun.objects.create(
-        network=WalkNetwork.objects.filter(active=True, status=NetworkStatus.READY).first(),
+        network=WalkNetwork.objects.filter(active=True, status=NetworkStatus.READY).defer("graph").first(),
         walking_speed_mps=params.walking_speed_mps, detour_factor=params.detour_factor,
         threshold_minutes=params.threshold_minutes, max_snap_m=params.max_snap_m,
         requested_by=by if getattr(by, "pk", None) else None)
@@ -245,7 +245,7 @@ def circle_compute(run: CircleRun | None = None, *, by: Any = None) -> CircleRun
     if run is None:
         params = parameters()
         run = CircleRun.objects.create(
-            network=WalkNetwork.objects.filter(active=True, status=NetworkStatus.READY).first(),
+            network=WalkNetwork.objects.filter(active=True, status=NetworkStatus.READY).defer("graph").first(),
             walking_speed_mps=params.walking_speed_mps, detour_factor=params.detour_factor,
             threshold_minutes=params.threshold_minutes, max_snap_m=params.max_snap_m,
             requested_by=by if getattr(by, "pk", None) else None)

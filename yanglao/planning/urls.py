@@ -18,4 +18,5 @@ urlpatterns = [
     path("circle/next/", views.build_next, name="next"),
     path("circle/recompute/", views.recompute, name="recompute"),
     path("circle/network/", views.network_upload, name="network_upload"),
+    path("circle/points/", views.points, name="points"),
 ]

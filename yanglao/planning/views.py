@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "planning/home.html", {
         "tab": "home", "total": total, "rows": rows, "rules": selectors.rules_in_force(), "run": run,
         "summary": summary, "short_leases": selectors.leases_short(request.user),
-        "network": WalkNetwork.objects.filter(active=True).first(),
+        "network": WalkNetwork.objects.filter(active=True).defer("graph").first(),
     })
 
 
@@ -164,6 +164,42 @@ def compliance(request: HttpRequest) -> HttpResponse:
     })
 
 
+@capability_required("planning.view")
+def points(request: HttpRequest) -> HttpResponse:
+    """Which communities have a point for the circle, per township; planners import points from a spreadsheet."""
+    from yanglao.core.models import Division
+
+    from .models import CommunityPoint
+
+    within = request.user.scope_prefix or ""
+    placed = set(CommunityPoint.objects.filter(division_code__startswith=within).values_list("division_code",
+                                                                                              flat=True))
+    counts: dict[str, list[int]] = {}
+    for code in Division.objects.restrict(request.user).filter(level=5, code__startswith=within).values_list(
+            "code", flat=True):
+        row = counts.setdefault(code[:9], [0, 0])
+        row[0] += 1
+        row[1] += code in placed
+    rows = [{"code": c, "name": division_short_name(c), "total": t, "placed": p} for c, (t, p) in sorted(counts.items())]
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST":
+        if not request.user.can("planning.manage"):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                content = read_uploaded(upload, kind="planning_estates")
+                result = importing.import_points(by=request.user, content=content, filename=upload.name)
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+    return render(request, "planning/points.html", {"tab": "circle", "rows": rows, "form": form, "result": result,
+                                                    "headers": importing.POINT_HEADERS},
+                  status=400 if form.errors else 200)
+
+
 # --------------------------------------------------------------------------- leases
 @capability_required("planning.view")
 def leases(request: HttpRequest) -> HttpResponse:
@@ -240,10 +276,10 @@ def circle(request: HttpRequest) -> HttpResponse:
     ctx.update({
         "tab": "circle",
         "map": selectors.map_data(request.user, ctx["within"], ctx["kind"], ctx["run"], ctx["communities"]),
-        "network": WalkNetwork.objects.filter(active=True).first(),
+        "network": WalkNetwork.objects.filter(active=True).defer("graph").first(),
         "latest": selectors.latest_run(),
         "network_form": NetworkForm(),
-        "networks": WalkNetwork.objects.order_by("-pk")[:5],
+        "networks": WalkNetwork.objects.defer("graph").order_by("-pk")[:5],
     })
     return render(request, "planning/circle.html", ctx)
 
