@@ -234,7 +234,7 @@ class WalkNetwork(AuditedModel):
     loaded_at = models.DateTimeField(_("载入时间"), null=True, blank=True)
     active = models.BooleanField(_("当前使用"), default=False)
 
-    audit_exclude_fields = ("created_at", "updated_at", "version", "graph")
+    audit_exclude_fields = ("created_at", "updated_at", "version", "graph", "file_sha256", "upload_path")
 
     class Meta:
         ordering = ["-pk"]
