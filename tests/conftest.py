@@ -6,10 +6,16 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from yanglao.core.idnumber import check_digit
 from yanglao.core.roles import Role
 from yanglao.core.testing import PASSWORD, api_client, ensure_divisions, make_user
+
+# Property tests assert behaviour, not speed: on a loaded machine (CI beside other jobs) Hypothesis's
+# "input generation is slow" health check and per-example deadline fail tests that are correct.
+settings.register_profile("yanglao", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("yanglao")
 
 needs_postgres = pytest.mark.skipif(
     "postgresql" not in __import__("django.conf", fromlist=["settings"]).settings.DATABASES["default"]["ENGINE"],
