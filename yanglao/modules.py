@@ -16,4 +16,5 @@ MODULES = [
     "timebank",
     "workforce",
     "planning",
+    "prepaid",
 ]

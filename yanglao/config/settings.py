@@ -305,6 +305,8 @@ UPLOAD_LIMITS = {
     "matching": (envint("YANGLAO_UPLOAD_MAX_MB_MATCHING", 40), envint("YANGLAO_UPLOAD_MAX_ROWS_MATCHING", 300_000)),
     "planning_estates": (envint("YANGLAO_UPLOAD_MAX_MB_PLANNING_ESTATES", 10),
                          envint("YANGLAO_UPLOAD_MAX_ROWS_PLANNING_ESTATES", 20_000)),
+    "custody_statement": (envint("YANGLAO_UPLOAD_MAX_MB_CUSTODY_STATEMENT", 10),
+                          envint("YANGLAO_UPLOAD_MAX_ROWS_CUSTODY_STATEMENT", 50_000)),
 }
 # An OpenStreetMap extract uploaded through the planning console (larger files: `yanglao load_osm FILE`).
 PLANNING_OSM_MAX_MB = envint("YANGLAO_PLANNING_OSM_MAX_MB", 200)

@@ -46,6 +46,7 @@ NAV: list[NavItem] = [
     NavItem("workforce", _("养老人才"), "workforce:home", "workforce.view", "♙"),
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
     NavItem("planning", _("规划与配建"), "planning:home", "planning.view", "⌖"),
+    NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "homeadapt_photo": "适老化改造照片",
     "matching": "数据比对名单",
     "planning_estates": "住宅小区配建导入",
+    "custody_statement": "预收费存管对账单",
 }
 
 
