@@ -33,7 +33,7 @@ class PrepaidConfig(AppConfig):
         register_todo("prepaid.cases", _("存管对账差异案件"), workbench.todo_cases, capability="prepaid.cases")
         register_todo("prepaid.imports", _("待确认的存管对账单"), workbench.todo_imports,
                       capability="prepaid.reconcile")
-        register_todo("prepaid.report_due", _("本机构预收费月度报告待报送"), workbench.todo_report_due,
+        register_todo("prepaid.report_due", _("上月预收费余额未报送的机构"), workbench.todo_report_due,
                       capability="prepaid.record")
         register_workbench_card("prepaid_held", _("养老机构预收费余额"), workbench.card_held,
                                 capability="prepaid.cases")

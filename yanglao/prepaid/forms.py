@@ -17,7 +17,7 @@ from yanglao.core.scope import restrict
 from .choices import Direction, FeeKind, RuleAction, RuleKind
 from .models import PrepaidHome
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MONEY_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}
 
 

@@ -56,7 +56,7 @@ def _field_errors(form: Any, exc: DomainError) -> None:
         if key in form.fields and isinstance(reason, str):
             form.add_error(key, reason)
             placed = True
-    if not placed or exc.code == "over_limit":
+    if not placed:
         form.add_error(None, exc.message)
 
 

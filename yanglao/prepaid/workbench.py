@@ -29,7 +29,8 @@ def todo_warnings(user: Any) -> TodoItem | None:
     agg = restrict(RiskWarning.objects.filter(status=WarningStatus.OPEN), user).aggregate(n=Count("pk"), oldest=Min("raised_on"))
     if not agg["n"]:
         return None
-    return TodoItem(count=agg["n"], link=reverse("prepaid:warnings") + "?status=open", oldest=agg["oldest"], urgent=True)
+    return TodoItem(count=agg["n"], link=reverse("prepaid:warnings") + "?status=open", oldest=agg["oldest"],
+                    oldest_label="最早一条预警已 %(days)s 天")
 
 
 def todo_refunds(user: Any) -> TodoItem | None:
@@ -39,8 +40,8 @@ def todo_refunds(user: Any) -> TodoItem | None:
     if not agg["n"]:
         return None
     overdue = agg["due"] is not None and agg["due"] < timezone.localdate()
-    return TodoItem(count=agg["n"], link=reverse("prepaid:refunds") + "?status=owed", oldest=agg["oldest"], urgent=True,
-                    note=f"合计{yuan(agg['s'])}" + ("，已有逾期" if overdue else ""))
+    return TodoItem(count=agg["n"], link=reverse("prepaid:refunds") + "?status=owed", oldest=agg["oldest"], urgent=overdue,
+                    note=f"合计{yuan(agg['s'])}，最早应退{agg['due']:%Y-%m-%d}")
 
 
 def todo_cases(user: Any) -> TodoItem | None:
@@ -61,7 +62,7 @@ def todo_imports(user: Any) -> TodoItem | None:
 
 
 def todo_report_due(user: Any) -> TodoItem | None:
-    """An institution's own homes that have not reported last month's balance."""
+    """Homes (an operator's own; a county's filed homes) that have not reported last month's balance."""
     last = month_start(month_start(timezone.localdate()) - dt.timedelta(days=1))
     homes = restrict(PrepaidHome.objects.filter(status="operating"), user)
     missing = homes.exclude(pk__in=MonthlyReport.objects.filter(month=last).values("home_id")).count()
