@@ -473,6 +473,7 @@ def refund_pay(*, by: User, refund: RefundOwed, paid_on: dt.date, receipt_no: st
         found = restrict(RefundOwed.objects.select_for_update(), by).filter(pk=refund.pk).first() or _missing()
         if found.status != RefundStatus.OWED:
             raise Conflict("该笔退款已登记退还")
+        _scoped_home(by, found.home, lock=True)  # the same lock order as entry_record: home, then account
         acc = PrepaidAccount.objects.select_for_update().get(pk=found.account_id)
         for kind, field in BALANCE_FIELD.items():
             held = getattr(acc, field)

@@ -238,7 +238,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
         return redirect("prepaid:rules")
 
     return _form_page(request, form, _("新增限额规则"), perform, back=reverse("prepaid:rules"),
-                      intro=_("同一类型有多条规则同时有效时，以最严（数值最低）的为准：省、市可以规定更低的限额。"))
+                      intro=_("同一类型有多条规则同时有效时逐条核对：省、市可以规定更低的限额，并选择超限时拒绝登记或登记并预警。"))
 
 
 @capability_required("prepaid.reconcile")
