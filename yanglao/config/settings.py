@@ -221,6 +221,7 @@ CONTENT_SECURITY_POLICY = (
 
 # --- language, time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["yanglao.formats"]  # ISO dates first in forms (yanglao/formats/zh_Hans/formats.py)
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
