@@ -17,4 +17,5 @@ MODULES = [
     "workforce",
     "planning",
     "prepaid",
+    "documents",
 ]

@@ -18,6 +18,10 @@ class AssessmentsConfig(AppConfig):
 
         bulk.register()  # bulk actions of the due list and the assessment list (core/bulkactions.py)
 
+        from . import documents
+
+        documents.register()
+
         view = {"assessments.view"}
         staff = view | {"assessments.request", "assessments.figures", "assessments.export"}
         county = staff | {"assessments.schedule", "assessments.review", "assessments.import"}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from yanglao.core.audit import audit_sensitive_view
 from yanglao.core.errors import Conflict
 
+from . import documents
 from .choices import RESULT_STATES
 from .models import Assessment
 from .scale import INDICATORS, ITEMS, LEVELS, RISK_EVENTS_BY_CODE
@@ -49,7 +50,13 @@ def render_pdf(assessment: Assessment) -> bytes:
 
     if assessment.status not in RESULT_STATES:
         raise Conflict("评估尚未审核通过，不能出具报告", code="not_approved")
-    html = render_to_string("assessments/report.html", report_context(assessment))
+    from yanglao.documents.services import preview_doc
+
+    # The same form as the numbered document (yanglao.documents), marked "not numbered": a numbered,
+    # verifiable copy is printed with the print button on the assessment's page.
+    content = documents.report_document(assessment, user=None)
+    html = render_to_string("assessments/doc_report.html",
+                            {**content.context, "doc": preview_doc("assessments.report", content)})
     return HTML(string=html).write_pdf()
 
 

@@ -278,6 +278,9 @@ SPECTACULAR_SETTINGS = {
 # --- modules -------------------------------------------------------------------------------
 BULK_MAX_BEDS = envint("YANGLAO_BULK_MAX_BEDS", 500)  # beds one request may create (by range or list)
 BULK_MAX_RECORDS = envint("YANGLAO_BULK_MAX_RECORDS", 5000)  # records one bulk action may select (core/bulkactions.py)
+# The address the public reaches the platform at: printed documents carry a QR code to
+# {PUBLIC_URL}/public/documents/verify/<number>?h=<hash> (docs/documents.md).
+PUBLIC_URL = env("YANGLAO_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
 ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
 

@@ -49,6 +49,7 @@ NAV: list[NavItem] = [
     NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
+    NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),
     NavItem("accounts", _("系统管理 · 账户管理"), "core:accounts", "accounts.manage", "⚙"),
     NavItem("dictionaries", _("系统管理 · 字典管理"), "core:dictionaries", "dictionaries.manage", "≡"),
