@@ -172,7 +172,8 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     pk.update(homecare_world(county=jiangcheng, checker=city_checker, person=person))
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
-              "format": ["json"], "key": ["living_situation"], "kind": ["redeem", "gift", "donate", "grant"]}
+              "format": ["json"], "key": ["living_situation"],
+              "kind": ["redeem", "gift", "donate", "grant", "assessments.report"], "number": ["2026-00000001"]}
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
 
 

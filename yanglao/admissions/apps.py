@@ -14,6 +14,10 @@ class AdmissionsConfig(AppConfig):
 
         register_person_division_copy(Application)
 
+        from . import documents
+
+        documents.register()
+
         from yanglao.assessments.selectors import register_organisation_link
 
         from .selectors import applicants_of_organisation

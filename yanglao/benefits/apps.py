@@ -19,6 +19,10 @@ class BenefitsConfig(AppConfig):
 
         bulk.register()  # bulk actions of the enrolment and suspension lists (core/bulkactions.py)
 
+        from . import documents
+
+        documents.register()
+
         # The city configures programmes, prepares and approves runs (two different city accounts:
         # maker-checker), issues payment files and reconciles. Counties and townships enrol people,
         # approve applications (again two people), suspend and resume, and see their own lines and

@@ -227,6 +227,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reconcile": u.can("benefits.reconcile") and run.status in ("approved", "paid", "reconciled"),
         "can_prepare": u.can("benefits.prepare") and not run.is_locked and run.status != "cancelled",
         "reconciliations": run.reconciliations.select_related("uploaded_by"),
+        "printable_states": ("preview", "approved", "paid", "reconciled"),
         **_held_context(request, run),
     })
 

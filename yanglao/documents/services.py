@@ -30,7 +30,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from yanglao.core.audit import audit_context, model_label, record as audit_record, require_reveal_reason
+from yanglao.core.audit import audit_context, model_label, require_reveal_reason
+from yanglao.core.audit import record as audit_record
 from yanglao.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from yanglao.core.models import AuditAction, User
 

@@ -9,6 +9,10 @@ class InstitutionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from . import documents
+
+        documents.register()
+
         from yanglao.assessments.selectors import register_organisation_link
         from yanglao.core.roles import Role, register_capabilities
         from yanglao.core.selectors import register_workbench_card

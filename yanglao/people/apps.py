@@ -13,6 +13,10 @@ class PeopleConfig(AppConfig):
 
         dictionaries.register()
 
+        from . import documents
+
+        documents.register()
+
         from yanglao.core.selectors import register_division_counter, register_workbench_card
 
         from .selectors import count_by_division, workbench_people, workbench_people_80
