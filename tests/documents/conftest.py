@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.assessments.conftest import assessor1, assessor2, person, workflow  # noqa: F401 - fixtures
+from tests.benefits.conftest import age_allowance, city_checker, older, run_month  # noqa: F401 - fixtures
 from tests.people.conftest import new_person  # noqa: F401 - fixture
 
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.benefits.conftest import age_allowance, city_checker, older, run_month  # noqa: F401 - fixtures
 from tests.documents.conftest import pdf_pages, pdf_text
 from yanglao.benefits import services as benefits
 from yanglao.core.roles import Role
