@@ -24,8 +24,8 @@ def both(page, shot, name: str) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size(DESKTOP)
 
 
-def test_staff_see_the_print_log_and_anyone_verifies_a_printout(live_server, page, shot, person, workflow,
-                                                                 jiangcheng, city_admin):  # noqa: F811
+def test_staff_see_the_print_log_and_anyone_verifies_a_printout(  # noqa: F811
+        live_server, page, shot, person, workflow, jiangcheng, city_admin):  # noqa: F811
     from yanglao.documents import services
     from yanglao.documents.models import DocumentJob
 
