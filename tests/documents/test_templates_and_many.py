@@ -51,3 +51,22 @@ def test_several_records_print_as_one_pdf_each_with_its_number_and_refusals_have
         services.render_many("assessments.report", [d.pk for d in done], other)
     assert "管辖范围" in str(refused.value.message)
     assert IssuedDocument.objects.count() == 2
+
+
+def test_print_selection_answers_one_pdf_or_a_job_for_a_large_selection(
+        new_person, workflow, jiangcheng, monkeypatch, django_capture_on_commit_callbacks):
+    from yanglao.assessments.models import Assessment
+    from yanglao.documents.models import DocumentJob
+
+    done = [workflow(new_person(name=name)) for name in ("黄秀英", "林国强")]
+    download = services.print_selection("assessments.report")
+    response = download(jiangcheng, Assessment.objects.filter(pk__in=[a.pk for a in done]), "")
+    assert response["Content-Type"] == "application/pdf"
+    assert all(d.number in pdf_text(response.content) for d in IssuedDocument.objects.all())
+    monkeypatch.setattr(services, "MANY_IN_JOB", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = download(jiangcheng, Assessment.objects.filter(pk__in=[a.pk for a in done]), "")
+    job = DocumentJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
+    job.refresh_from_db()
+    assert job.status == "done" and job.total == 2 and IssuedDocument.objects.filter(job=job).count() == 2

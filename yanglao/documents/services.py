@@ -406,3 +406,34 @@ def save_template(*, by: User, kind: str, data: dict[str, str]) -> DocumentTempl
 
 def queryset_ids(qs: models.QuerySet[Any]) -> list[Any]:
     return list(qs.values_list("pk", flat=True))
+
+
+# --------------------------------------------------------------------------- bulk actions ("print the selection")
+
+
+def print_selection(kind: str) -> Callable[[User, models.QuerySet[Any], str], Any]:
+    """A ``download`` for ``core.bulkactions.BulkAction(kind="download", …)``: the selected records of ``kind``
+    as ONE PDF. Up to ``MANY_IN_JOB`` records are rendered at once (the PDF is the answer; refused records are
+    left out); more become a background job and the answer is a redirect to its page, where the PDF is
+    downloaded when ready and the records that could not be printed are listed with the reason::
+
+        BulkAction(name="print", label=_("打印所选评估报告"), capability="assessments.view", kind="download",
+                   download=print_selection("assessments.report"),
+                   narrow=lambda qs: qs.filter(status__in=RESULT_STATES))
+    """
+
+    def download(by: User, qs: models.QuerySet[Any], comment: str = "") -> Any:
+        from django.http import HttpResponse
+        from django.shortcuts import redirect
+
+        ids = list(qs.order_by("pk").values_list("pk", flat=True))
+        if len(ids) > MANY_IN_JOB:
+            job = start_job(kind, ids, by)
+            return redirect("documents:job", pk=job.pk)
+        result = render_many(kind, ids, by)
+        response = HttpResponse(result.pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return download
