@@ -150,7 +150,7 @@ def test_one_member_per_id_number(jiangcheng, make_member):
 def test_the_id_number_is_stored_encrypted_and_shown_masked(make_member):
     m = make_member(birth="19880808")
     raw = Member.objects.filter(pk=m.pk).values_list("id_number_enc", flat=True).get()
-    assert raw.startswith("v1:") and "19880808" not in raw
+    assert raw.startswith("v2:") and "19880808" not in raw
     assert m.id_number_masked.startswith("441702") and "*" in m.id_number_masked
 
 

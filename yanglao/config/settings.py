@@ -70,6 +70,19 @@ if not DATA_KEY:
     if not (DEMO or DEBUG):
         raise ImproperlyConfigured("YANGLAO_DATA_KEY 未设置：生产环境必须提供敏感数据加密密钥。")
     DATA_KEY = "demo-data-key:" + SECRET_KEY
+# Key rotation (docs/deployment.md, `yanglao rotate_data_key`): retired data keys, still able to decrypt
+# what they sealed until the rotation has re-encrypted everything under DATA_KEY. Comma-separated, or a
+# file with one key a line (YANGLAO_DATA_KEYS_OLD_FILE).
+DATA_KEYS_OLD = [k.strip() for k in (env("YANGLAO_DATA_KEYS_OLD", "") or "").replace("\n", ",").split(",") if k.strip()]
+# The keyed lookup hashes (exact search, uniqueness of ID numbers) stay under one key across rotations:
+# the original data key unless YANGLAO_LOOKUP_KEY names it (required once a rotation has begun).
+LOOKUP_KEY = env("YANGLAO_LOOKUP_KEY", "") or ""
+if DATA_KEYS_OLD and not LOOKUP_KEY:
+    raise ImproperlyConfigured(
+        "YANGLAO_DATA_KEYS_OLD 已设置但 YANGLAO_LOOKUP_KEY 未设置：轮换数据密钥时，检索摘要仍须使用原数据密钥。"
+        "请将 YANGLAO_LOOKUP_KEY 设为最初的数据密钥（见 docs/deployment.md）。"
+    )
+LOOKUP_KEY = LOOKUP_KEY or DATA_KEY
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -88,11 +101,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "yanglao.core",
+    "yanglao.ops",  # production: health, metrics, logs, workers, backups (docs/deployment.md)
     *(f"yanglao.{module}" for module in MODULES),  # yanglao/modules.py: one list of the platform's modules
 ]
 
 MIDDLEWARE = [
+    "yanglao.ops.middleware.RequestContextMiddleware",  # request id, metrics, one JSON log line per request
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files with hashed names, cached for a year
     "yanglao.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yanglao.core.middleware.LanguageMiddleware",  # LANGUAGE_CODE unless switched; Accept-Language ignored
@@ -105,6 +121,7 @@ MIDDLEWARE = [
     "yanglao.core.middleware.AuditContextMiddleware",
     "yanglao.core.middleware.StaffSecurityMiddleware",
     "yanglao.core.middleware.DomainErrorPageMiddleware",
+    "yanglao.ops.middleware.DatabaseUnavailableMiddleware",  # database down: 503 with a clear message
 ]
 
 ROOT_URLCONF = "yanglao.config.urls"
@@ -129,7 +146,10 @@ TEMPLATES = [
 
 VAR_DIR = Path(env("YANGLAO_VAR_DIR", str(PROJECT_DIR / "var")) or "var")
 DATABASE_URL = env("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'yanglao.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+                                              conn_health_checks=True)}
+# conn_health_checks: a persistent connection is checked before each request reuses it, so after the
+# database restarts the next request gets a new connection instead of an error.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -232,6 +252,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(PROJECT_DIR / "staticfiles")) or "staticfiles")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
+# Hashed names (app.3f2a9c.css) and compressed copies, served by whitenoise with a one-year immutable
+# Cache-Control when nginx does not serve /static/ itself. Needs `yanglao collectstatic` after each
+# upgrade; the demo and DEBUG use plain names so they run without it.
+STATIC_MANIFEST = envbool("YANGLAO_STATIC_MANIFEST", not (DEMO or DEBUG))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "yanglao.ops.staticfiles.StaticStorage" if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage",
+    },
+}
+WHITENOISE_MAX_AGE = 3600  # files without a hash in their name; hashed ones are cached for a year
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST  # demo and DEBUG: straight from the source, no collectstatic
+if not STATIC_MANIFEST:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
@@ -322,11 +359,34 @@ SHEET_MAX_UNZIPPED_MB = envint("YANGLAO_SHEET_MAX_UNZIPPED_MB", 512)
 SHEET_PARSE_MEMORY_MB = envint("YANGLAO_SHEET_PARSE_MEMORY_MB", 2048)
 SHEET_PARSE_TIMEOUT_SECONDS = envint("YANGLAO_SHEET_PARSE_TIMEOUT_SECONDS", 300)
 
+# --- operations (docs/deployment.md) -----------------------------------------------------------
+# Logs: one JSON object per line (request id, user id, division; ID numbers and phone numbers masked)
+# in production, plain lines in the demo. YANGLAO_LOG_FORMAT=json|plain overrides.
+LOG_FORMAT = env("YANGLAO_LOG_FORMAT", "plain" if (DEMO or DEBUG) else "json") or "json"
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"YANGLAO_LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "yanglao.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "yanglao.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO") or "INFO"},
     "loggers": {"yanglao.security": {"level": "INFO"}},
 }
+# Worker heartbeat: each `yanglao worker` writes one every WORKER_HEARTBEAT_SECONDS; a worker silent for
+# WORKER_STALE_SECONDS is dead: /health/ready says so and its running job is queued again.
+WORKER_HEARTBEAT_SECONDS = envint("YANGLAO_WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_STALE_SECONDS = envint("YANGLAO_WORKER_STALE_SECONDS", 60)
+WORKER_MAX_ATTEMPTS = envint("YANGLAO_WORKER_MAX_ATTEMPTS", 3)  # a job whose worker died this often is failed
+# /health/ready needs a fresh worker heartbeat for every queue (false where no worker runs, e.g. a web-only node).
+HEALTH_REQUIRE_WORKER = envbool("YANGLAO_HEALTH_REQUIRE_WORKER", not (DEMO or DEBUG))
+# /metrics: allowed from these addresses (or CIDRs), or with "Authorization: Bearer <token>".
+METRICS_ALLOWED = envlist("YANGLAO_METRICS_ALLOWED", "127.0.0.1,::1")
+METRICS_TOKEN = env("YANGLAO_METRICS_TOKEN", "") or ""
+METRICS_DIR = Path(env("YANGLAO_METRICS_DIR", str(VAR_DIR / "metrics")) or "metrics")
+BACKUP_DIR = Path(env("YANGLAO_BACKUP_DIR", str(VAR_DIR / "backups")) or "backups")
+BACKUP_KEEP = envint("YANGLAO_BACKUP_KEEP", 14)

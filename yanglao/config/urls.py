@@ -11,6 +11,8 @@ from yanglao.core.api import urls as api_urls
 from yanglao.modules import MODULES
 
 urlpatterns = [
+    path("health/", include("yanglao.ops.urls")),  # /health/live, /health/ready (docs/deployment.md)
+    path("metrics", include("yanglao.ops.metrics_urls")),  # Prometheus, for allowed addresses or a token
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_urls.urlpatterns_v1())),
     path("api/", include(api_urls.schema)),
@@ -40,7 +42,10 @@ def handler500(request):  # type: ignore[no-untyped-def]
     from django.template import loader
 
     from yanglao.core.api.errors import json_server_error
+    from yanglao.ops.middleware import database_unavailable, is_outage
 
+    if is_outage():  # the database went away (restart, failover): 503 and "try again", not "internal error"
+        return database_unavailable(request)
     if request.path.startswith("/api/"):
         return json_server_error(request)
     try:

@@ -2,7 +2,14 @@
 
 AES-256-GCM with a key derived from YANGLAO_DATA_KEY; a separate derived key for HMAC-SHA256
 lookup hashes, so the hash reveals nothing without the key. Ciphertext is stored as text:
-"v1:" + base64(nonce || ciphertext+tag).
+"v2:<key id>:" + base64(nonce || ciphertext+tag), the key id being 8 hex digits derived from the key
+(`key_id`), so a value names the key that sealed it. Values written before key ids existed are
+"v1:" + base64(...) and are opened with whichever configured key authenticates them.
+
+Key rotation (docs/deployment.md): YANGLAO_DATA_KEY is the new key (it seals everything written from
+then on), YANGLAO_DATA_KEYS_OLD the retired ones (they only open); `yanglao rotate_data_key` re-encrypts
+the stored values in batches while the platform runs. The lookup hashes use YANGLAO_LOOKUP_KEY (the
+original data key by default), which a rotation leaves alone: they are unique keys of live tables.
 """
 
 from __future__ import annotations
@@ -13,12 +20,13 @@ import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-_PREFIX = "v1:"
+_LEGACY = "v1:"
 
 
 @functools.cache
@@ -29,12 +37,31 @@ def _keys(master: str) -> tuple[bytes, bytes]:
     return material[:32], material[32:]
 
 
+@functools.cache
+def key_id(master: str) -> str:
+    """8 hex digits naming a data key in the ciphertexts it seals (reveals nothing about the key)."""
+    return hmac.digest(_keys(master)[0], b"yanglao-key-id", "sha256")[:4].hex()
+
+
+def current_key_id() -> str:
+    return key_id(settings.DATA_KEY)
+
+
+def current_prefix() -> str:
+    """What every value sealed under the current data key starts with."""
+    return f"v2:{current_key_id()}:"
+
+
 def _enc_key() -> bytes:
     return _keys(settings.DATA_KEY)[0]
 
 
 def _mac_key() -> bytes:
-    return _keys(settings.DATA_KEY)[1]
+    return _keys(getattr(settings, "LOOKUP_KEY", "") or settings.DATA_KEY)[1]
+
+
+def _ring() -> list[str]:
+    return [settings.DATA_KEY, *getattr(settings, "DATA_KEYS_OLD", [])]
 
 
 def encrypt(plaintext: str) -> str:
@@ -42,16 +69,37 @@ def encrypt(plaintext: str) -> str:
         return ""
     nonce = os.urandom(12)
     sealed = AESGCM(_enc_key()).encrypt(nonce, plaintext.encode("utf-8"), None)
-    return _PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+    return current_prefix() + base64.b64encode(nonce + sealed).decode("ascii")
 
 
 def decrypt(token: str) -> str:
     if token == "":
         return ""
-    if not token.startswith(_PREFIX):
+    if token.startswith("v2:"):
+        kid, _sep, body = token[3:].partition(":")
+        for master in _ring():
+            if key_id(master) == kid:
+                raw = base64.b64decode(body)
+                return AESGCM(_keys(master)[0]).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        raise ValueError(f"ciphertext sealed with data key {kid}, which is not configured (YANGLAO_DATA_KEYS_OLD)")
+    if not token.startswith(_LEGACY):
         raise ValueError("unknown ciphertext format")
-    raw = base64.b64decode(token[len(_PREFIX) :])
-    return AESGCM(_enc_key()).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+    raw = base64.b64decode(token[len(_LEGACY) :])
+    for master in _ring():  # before key ids: the key whose tag authenticates it
+        try:
+            return AESGCM(_keys(master)[0]).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        except InvalidTag:
+            continue
+    raise InvalidTag()
+
+
+def token_key_id(token: str) -> str | None:
+    """The key id a stored value names ("v1" for values from before key ids, None for empty)."""
+    if not token:
+        return None
+    if token.startswith("v2:"):
+        return token[3:].partition(":")[0]
+    return token.partition(":")[0]
 
 
 def lookup_hash(value: str, *, purpose: str = "") -> str:
@@ -84,6 +132,7 @@ class Sealer:
 
     def __init__(self) -> None:
         self._aes = AESGCM(_enc_key())
+        self._prefix = current_prefix()
         key = _mac_key()  # 32 bytes: shorter than SHA-256's 64-byte block, so used as is, padded with zeros
         block = key.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
@@ -103,7 +152,7 @@ class Sealer:
         if plaintext == "":
             return ""
         nonce = self._nonce()
-        return _PREFIX + base64.b64encode(nonce + self._aes.encrypt(nonce, plaintext.encode("utf-8"), None)).decode(
+        return self._prefix + base64.b64encode(nonce + self._aes.encrypt(nonce, plaintext.encode("utf-8"), None)).decode(
             "ascii"
         )
 

@@ -44,7 +44,8 @@ class AuditContextMiddleware:
             _actor.reset(token)
 
 
-OPEN_PREFIXES = ("/static/", "/login", "/logout", "/i18n/", "/api/", "/public/", "/healthz")
+OPEN_PREFIXES = ("/static/", "/login", "/logout", "/i18n/", "/api/", "/public/", "/healthz", "/health/",
+                 "/metrics")
 
 
 class StaffSecurityMiddleware:

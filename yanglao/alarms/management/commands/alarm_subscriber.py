@@ -32,6 +32,13 @@ class Command(BaseCommand):
         sub.install_signal_handlers()
         self.stdout.write(f"alarm_subscriber: {url} client_id={sub.client_id} topic={sub.prefix}/+/alarm", ending="\n")
         self.stdout.flush()
-        stats = sub.run()
+        from yanglao.ops.heartbeat import BrokerHeartbeat  # /health/ready: broker connected
+
+        heartbeat = BrokerHeartbeat(sub.connected, sub.client_id)
+        heartbeat.start()
+        try:
+            stats = sub.run()
+        finally:
+            heartbeat.stop()
         self.stdout.write(f"alarm_subscriber stopped: received={stats.received} new={stats.new} "
                           f"duplicate={stats.duplicate} rejected={stats.rejected}")
