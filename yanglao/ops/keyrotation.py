@@ -93,10 +93,12 @@ def rotate(*, batch_size: int = 1000, pause: float = 0.0,
                 time.sleep(pause)
         done[column.label] = count
     if any(done.values()):
-        from yanglao.core.audit import audit_bulk
+        from yanglao.core.audit import AuditActor, audit_bulk, audit_context
 
-        for column in encrypted_columns():
-            if done.get(column.label):
+        with audit_context(actor=AuditActor(user_id=None, username="cli:rotate_data_key")):
+            for column in encrypted_columns():
+                if not done.get(column.label):
+                    continue
                 audit_bulk(column.model, operation="rotate_data_key", count=done[column.label],
                            params={"field": column.field, "key_id": crypto.current_key_id()})
     return done

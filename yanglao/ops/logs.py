@@ -34,6 +34,13 @@ def redact(text: str) -> str:
     return _SENSITIVE.sub(_mask, text)
 
 
+def clear_context(**kwargs: Any) -> None:
+    """After a response is sent (request_finished): lines written between requests carry no request."""
+    request_id.set("-")
+    user_id.set(None)
+    division.set("")
+
+
 class ContextFilter(logging.Filter):
     """Adds the request's id, user and division to every record (for the plain format too)."""
 
@@ -60,8 +67,12 @@ class JsonFormatter(logging.Formatter):
             "division": getattr(record, "division", division.get()),
         }
         for key, value in vars(record).items():  # extra={...} fields, e.g. the request line's status
-            if key not in _STANDARD and not key.startswith("_"):
-                line[key] = redact(value) if isinstance(value, str) else value
+            if key in _STANDARD or key.startswith("_") or key in ("request", "server_time"):
+                continue  # Django's `request` object would repeat the full URL with its query string
+            if value is None or isinstance(value, bool | int | float):
+                line[key] = value
+            else:
+                line[key] = redact(str(value))
         if record.exc_info:
             line["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)

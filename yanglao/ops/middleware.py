@@ -38,7 +38,11 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        tokens = (logs.request_id.set(rid), logs.user_id.set(None), logs.division.set(""))
+        # Left set until the response is sent (logs.clear_context on request_finished), so Django's own
+        # "Not Found"/"Bad Request" lines, written after the middleware returns, carry them too.
+        logs.request_id.set(rid)
+        logs.user_id.set(None)
+        logs.division.set("")
         started = time.perf_counter()
         status = 500
         try:
@@ -62,8 +66,6 @@ class RequestContextMiddleware:
                                 extra={"method": request.method, "path": request.path, "view": view,
                                        "client": client_ip(request),
                                        "status": status, "duration_ms": round(elapsed * 1000, 1)})
-            for var, token in zip((logs.request_id, logs.user_id, logs.division), tokens, strict=True):
-                var.reset(token)
 
 
 class DatabaseUnavailableMiddleware:
