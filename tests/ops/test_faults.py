@@ -153,6 +153,11 @@ def test_worker_killed_mid_payment_run_re_runs_it_to_the_same_result(postgres_on
     assert sorted(Entitlement.objects.filter(run=run).values_list("person_id", "kind", "amount")) == recovered
 
 
+def _cn(n: int) -> str:
+    """A number as Chinese characters: names are checked to be Chinese."""
+    return "".join("零一二三四五六七八九"[int(d)] for d in str(n))
+
+
 def _roster(path: Path, rows: int) -> list[str]:
     from yanglao.core.models import Division, DivisionLevel
 
@@ -166,7 +171,7 @@ def _roster(path: Path, rows: int) -> list[str]:
             birth = (start + dt.timedelta(days=i // 900)).strftime("%Y%m%d")
             number = make_id(birth=birth, seq=f"{i % 900 + 100:03d}")
             ids.append(number)
-            fh.write(f"测试{i},{number},{communities[i % len(communities)]},独居,家属{i},139{i:08d}\n")
+            fh.write(f"测试{_cn(i)},{number},{communities[i % len(communities)]},独居,家属{_cn(i)},139{i:08d}\n")
     return ids
 
 
@@ -190,7 +195,11 @@ def test_worker_killed_mid_import_re_runs_it_and_nobody_is_imported_twice(postgr
     with Pause("people_person", condition=f"(SELECT count(*) FROM people_person) > {half}") as pause:
         first = _worker("imports", tmp_path)
         try:
-            wait_for(pause.waiting, timeout=300, what="the import to pass half the file")
+            wait_for(lambda: pause.waiting() or ImportJob.objects.get(pk=job.pk).status != ImportStatus.RUNNING
+                     and ImportJob.objects.get(pk=job.pk).status != ImportStatus.QUEUED,
+                     timeout=300, what="the import to pass half the file")
+            job.refresh_from_db()
+            assert pause.waiting(), f"the import ended before it was half-way: {job.status} {job.message}"
             _kill(first)
         finally:
             if first.poll() is None:
@@ -272,7 +281,11 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
                                                                                          tmp_path: Path) -> None:
     if not shutil.which("runuser") or not shutil.which("initdb"):
         pytest.fail("initdb and runuser are needed for the throwaway cluster (postgresql, util-linux)")
-    make_user(Role.COUNTY_STAFF, "441702", username="restart-staff")
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    staff = make_user(Role.COUNTY_STAFF, "441702", username="restart-staff")
+    staff.password = PBKDF2PasswordHasher().encode(PASSWORD, "restarttestsalt")  # the server's own hasher
+    staff.save(update_fields=["password"])
     from django.core.management import call_command
 
     with open(os.devnull, "w") as devnull:
@@ -307,7 +320,7 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
                     n = next(counter)
                 number = make_id(birth=(dt.date(1940, 1, 1) + dt.timedelta(days=n)).strftime("%Y%m%d"), seq="555")
                 status, body = _call(f"{base}/api/v1/people/", {
-                    "name": f"重启{n}", "id_number": number, "division_code": "441702001001",
+                    "name": "重启" + _cn(n), "id_number": number, "division_code": "441702001001",
                     "living_situation": "alone", "phone": f"138{n:08d}",
                     "contacts": [{"name": "家属", "relation": "子女", "phone": f"139{n:08d}"}]}, token)
                 results.append((time.monotonic(), status, body, number))
@@ -315,7 +328,10 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
             t.start()
-        wait_for(lambda: sum(1 for r in results if r[1] == 201) >= 10, timeout=60, what="requests before the restart")
+        try:
+            wait_for(lambda: sum(1 for r in results if r[1] == 201) >= 10, timeout=60, what="requests")
+        except AssertionError as exc:
+            raise AssertionError(f"no requests succeeded before the restart: {results[:2]}") from exc
         down_at = time.monotonic()
         cluster.ctl("restart", "-m", "fast")
         up_at = time.monotonic()
@@ -329,6 +345,7 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         statuses = {status for _t, status, _b, _n in results}
         assert statuses <= {201, 503}, [(s, b) for _t, s, b, _n in results if s not in (201, 503)][:3]
         failed = [(t, b) for t, s, b, _n in results if s == 503]
+        assert failed, "no request reached the server while the database was down"
         for _t, body in failed:
             assert body["error"]["code"] == "database_unavailable"
             assert body["error"]["message"] == "数据库暂时无法连接，您的操作未保存，请稍后重试"
