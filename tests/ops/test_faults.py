@@ -189,7 +189,7 @@ def test_worker_killed_mid_import_re_runs_it_and_nobody_is_imported_twice(postgr
         job = importing.import_create(by=jiangcheng, filename="roster.csv", content=roster.read_bytes(),
                                       all_or_nothing=False)
     half = IMPORT_ROWS // 2
-    media = {"YANGLAO_VAR_DIR": str(tmp_path)}  # the worker reads the upload from var/media
+    # the worker (YANGLAO_VAR_DIR=tmp_path) reads the upload from tmp_path/media
     assert Path(tmp_path / "media" / job.file_path).exists()
 
     with Pause("people_person", condition=f"(SELECT count(*) FROM people_person) > {half}") as pause:
@@ -220,7 +220,6 @@ def test_worker_killed_mid_import_re_runs_it_and_nobody_is_imported_twice(postgr
     assert Person.objects.values("id_number_hash").distinct().count() == IMPORT_ROWS
     assert Contact.objects.count() == IMPORT_ROWS  # and their contacts once too
     assert len(ids) == IMPORT_ROWS
-    del media
 
 
 # --------------------------------------------------------------------------- PostgreSQL restart

@@ -64,12 +64,7 @@ def test_readiness_needs_the_broker_when_one_is_configured(client: Client, monke
 
 
 def test_readiness_says_when_the_database_is_unreachable(client: Client, monkeypatch) -> None:
-    from django.db import OperationalError
-
     from yanglao.ops import health
-
-    def down():  # type: ignore[no-untyped-def]
-        raise OperationalError("connection refused")
 
     monkeypatch.setattr(health, "_database", lambda: (False, "unreachable (OperationalError)"))
     response = client.get("/health/ready")

@@ -15,11 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, addr: str, **options: Any) -> None:
-        # One worker per queue (settings.TASK_QUEUES: "default" for payment runs and other urgent
+        # One worker per queue (`yanglao worker`: heartbeat, recovery of a dead worker's job; docs/deployment.md) (settings.TASK_QUEUES: "default" for payment runs and other urgent
         # work, "imports" for spreadsheet imports), so a long import never holds up a payment run.
         workers = [
-            subprocess.Popen([sys.executable, "-m", "yanglao.manage", "db_worker", "--interval", "1",
-                              "--queue-name", queue])
+            subprocess.Popen([sys.executable, "-m", "yanglao.manage", "worker", "--interval", "1", "--queue", queue])
             for queue in settings.TASK_QUEUES
         ]
         if os.environ.get("YANGLAO_MQTT_URL"):  # with a broker configured, the alarms' MQTT subscriber too
