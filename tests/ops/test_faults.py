@@ -229,7 +229,17 @@ class Cluster:
     """A throwaway PostgreSQL cluster (initdb in a temporary directory, its own port), run as the postgres
     user, so restarting it disturbs nobody else on the machine."""
 
+    @staticmethod
+    def bindir() -> Path | None:
+        """Debian keeps initdb and pg_ctl out of PATH, under /usr/lib/postgresql/<version>/bin."""
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+        if found:
+            return found[-1].parent
+        which = shutil.which("initdb")
+        return Path(which).parent if which else None
+
     def __init__(self) -> None:
+        self.bin = self.bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="yl-pgfault-"))
         self.port = free_port()
         shutil.chown(self.dir, "postgres", "postgres")
@@ -239,11 +249,11 @@ class Cluster:
         subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        self._as_postgres("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.ctl("start")
 
     def ctl(self, action: str, *extra: str) -> None:
-        self._as_postgres("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o",
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o",
                           f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", action, *extra)
 
     def url(self, name: str) -> str:
@@ -278,7 +288,7 @@ def _call(url: str, body: dict | None = None, token: str = "") -> tuple[int, dic
 @pytest.mark.django_db(transaction=True)
 def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_by_itself(postgres_only,
                                                                                          tmp_path: Path) -> None:
-    if not shutil.which("runuser") or not shutil.which("initdb"):
+    if not shutil.which("runuser") or Cluster.bindir() is None:
         pytest.fail("initdb and runuser are needed for the throwaway cluster (postgresql, util-linux)")
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 

@@ -47,6 +47,9 @@ def test_readiness_needs_a_live_worker_for_every_queue(client: Client) -> None:
 def test_readiness_reports_unapplied_migrations(client: Client) -> None:
     from django.db.migrations.recorder import MigrationRecorder
 
+    from yanglao.ops import health
+
+    health._migrated.clear()
     MigrationRecorder.Migration.objects.filter(app="ops").delete()  # as if an upgrade's migrate had not run
     response = client.get("/health/ready")
     assert response.status_code == 503 and response.json()["checks"]["migrations"] == "1 migrations not applied"

@@ -27,13 +27,20 @@ def _database() -> tuple[bool, str]:
         return False, f"unreachable ({type(exc).__name__})"
 
 
+_migrated: list[bool] = []  # once every migration is applied it stays so for this process's code
+
+
 def _migrations() -> tuple[bool, str]:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    plan = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    if _migrated:
+        return True, "ok"
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if plan:
         return False, f"{len(plan)} migrations not applied"
+    _migrated.append(True)
     return True, "ok"
 
 
