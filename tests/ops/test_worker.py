@@ -9,6 +9,7 @@ import os
 import socket
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -50,3 +51,30 @@ def test_jobs_of_dead_workers_are_queued_again_and_others_left_alone() -> None:
     assert "worker died 3 times" in worn_out.traceback
     assert sorted(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive", "me"]
     assert requeue_orphans() == 0  # nothing twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_alarm_subscriber_beats_while_connected_to_the_broker(tmp_path, monkeypatch) -> None:
+    from tests.alarms.mqtt_helpers import broker_up, forget_session, start_subscriber, unique
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the subscriber subprocess needs the PostgreSQL test database")
+    if not broker_up():
+        pytest.skip("Mosquitto is not running on 127.0.0.1:1883 (.ci/run starts it)")
+    client_id = unique("ops-health")
+    monkeypatch.setenv("YANGLAO_MQTT_URL", "mqtt://127.0.0.1:1883")
+    proc = start_subscriber(unique("ops"), client_id, tmp_path / "sub.log")
+    try:
+        from .conftest import wait_for
+
+        wait_for(lambda: WorkerHeartbeat.objects.filter(worker_id=f"mqtt:{client_id}").exists(), timeout=30,
+                 what="the subscriber's heartbeat")
+        from django.test import Client
+
+        with override_settings(HEALTH_REQUIRE_WORKER=False):
+            assert Client().get("/health/ready").json()["checks"]["broker"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        forget_session(client_id)
+    assert not WorkerHeartbeat.objects.filter(worker_id=f"mqtt:{client_id}").exists()  # gone with it
