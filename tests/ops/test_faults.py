@@ -318,7 +318,7 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         assert status in (200, 201), body
         token = body["token"]
 
-        results: list[tuple[float, int, dict, str]] = []  # (time, status, body, id number)
+        results: list[tuple[float, int, dict, str]] = []  # (time sent, status, body, id number)
         stop_at = [time.monotonic() + 60]
         counter = iter(range(1, 10**6))
         lock = threading.Lock()
@@ -328,11 +328,12 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
                 with lock:
                     n = next(counter)
                 number = make_id(birth=(dt.date(1940, 1, 1) + dt.timedelta(days=n)).strftime("%Y%m%d"), seq="555")
+                sent = time.monotonic()
                 status, body = _call(f"{base}/api/v1/people/", {
                     "name": "重启" + _cn(n), "id_number": number, "division_code": "441702001001",
                     "living_situation": "alone", "phone": f"138{n:08d}",
                     "contacts": [{"name": "家属", "relation": "子女", "phone": f"139{n:08d}"}]}, token)
-                results.append((time.monotonic(), status, body, number))
+                results.append((sent, status, body, number))
 
         threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
@@ -358,7 +359,7 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         for _t, body in failed:
             assert body["error"]["code"] == "database_unavailable"
             assert body["error"]["message"] == "数据库暂时无法连接，您的操作未保存，请稍后重试"
-        assert all(down_at - 1 <= t <= up_at + 1 for t, _b in failed)  # errors only while it was down
+        assert all(down_at - 5 <= t <= up_at for t, _b in failed)  # errors only for requests sent while it was down
         after = [s for t, s, _b, _n in results if t > up_at + 0.5]
         assert after and set(after) == {201}  # back without restarting the server
         created = [n for _t, s, _b, n in results if s == 201]
