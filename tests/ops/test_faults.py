@@ -301,7 +301,16 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         call_command("backup", "--dir", str(tmp_path), "--keep", "0", stdout=devnull)  # the schema and the account
     [dump] = list(tmp_path.glob("yanglao-*.dump"))
     cluster = Cluster()
+    try:
+        _restart_under_load(cluster, dump, tmp_path)
+    finally:
+        cluster.destroy()  # whatever happened: the throwaway cluster never outlives the test
+
+
+def _restart_under_load(cluster: Cluster, dump: Path, tmp_path: Path) -> None:
     server = None
+    results: list[tuple[float, int, dict, str]] = []  # (time sent, status, body, id number)
+    stop_at = [time.monotonic() + 60]
     try:
         cluster.start()
         url = cluster.url("yanglao")
@@ -318,8 +327,6 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         assert status in (200, 201), body
         token = body["token"]
 
-        results: list[tuple[float, int, dict, str]] = []  # (time sent, status, body, id number)
-        stop_at = [time.monotonic() + 60]
         counter = iter(range(1, 10**6))
         lock = threading.Lock()
 
@@ -349,28 +356,26 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
         for t in threads:
             t.join(timeout=90)
     finally:
+        stop_at[0] = 0  # the client threads end whatever happened
         if server is not None:
             stop(server)
-    try:
-        statuses = {status for _t, status, _b, _n in results}
-        assert statuses <= {201, 503}, [(s, b) for _t, s, b, _n in results if s not in (201, 503)][:3]
-        failed = [(t, b) for t, s, b, _n in results if s == 503]
-        assert failed, "no request reached the server while the database was down"
-        for _t, body in failed:
-            assert body["error"]["code"] == "database_unavailable"
-            assert body["error"]["message"] == "数据库暂时无法连接，您的操作未保存，请稍后重试"
-        assert all(down_at - 5 <= t <= up_at for t, _b in failed)  # errors only for requests sent while it was down
-        after = [s for t, s, _b, _n in results if t > up_at + 0.5]
-        assert after and set(after) == {201}  # back without restarting the server
-        created = [n for _t, s, _b, n in results if s == 201]
-        with psycopg.connect(cluster.url("yanglao")) as conn:
-            people = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
-            contacts = conn.execute("SELECT count(*) FROM people_contact").fetchone()[0]
-            audited = conn.execute("SELECT count(*) FROM core_auditentry WHERE object_type = 'people.person' "
-                                   "AND action = 'create'").fetchone()[0]
-        assert people == len(created) == contacts == audited  # each person whole, with contact and audit line
-    finally:
-        cluster.destroy()
+    statuses = {status for _t, status, _b, _n in results}
+    assert statuses <= {201, 503}, [(s, b) for _t, s, b, _n in results if s not in (201, 503)][:3]
+    failed = [(t, b) for t, s, b, _n in results if s == 503]
+    assert failed, "no request reached the server while the database was down"
+    for _t, body in failed:
+        assert body["error"]["code"] == "database_unavailable"
+        assert body["error"]["message"] == "数据库暂时无法连接，您的操作未保存，请稍后重试"
+    assert all(down_at - 5 <= t <= up_at for t, _b in failed)  # errors only for requests sent while it was down
+    after = [s for t, s, _b, _n in results if t > up_at + 0.5]
+    assert after and set(after) == {201}  # back without restarting the server
+    created = [n for _t, s, _b, n in results if s == 201]
+    with psycopg.connect(cluster.url("yanglao")) as conn:
+        people = conn.execute("SELECT count(*) FROM people_person").fetchone()[0]
+        contacts = conn.execute("SELECT count(*) FROM people_contact").fetchone()[0]
+        audited = conn.execute("SELECT count(*) FROM core_auditentry WHERE object_type = 'people.person' "
+                               "AND action = 'create'").fetchone()[0]
+    assert people == len(created) == contacts == audited  # each person whole, with contact and audit line
 
 
 # --------------------------------------------------------------------------- upload limit
