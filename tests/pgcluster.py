@@ -75,6 +75,17 @@ class Cluster:
         if (self.data / "postmaster.pid").exists():
             self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
 
+    def restart(self, mode: str = "fast") -> None:
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.directory / "server.log"), "-m", mode, "-w", "-t", "60",
+                 "restart")
+
+    def destroy(self) -> None:
+        """Stopped (immediately) and removed, whatever state it is in: a throwaway cluster never outlives its test."""
+        try:
+            self.stop("immediate")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
     def url(self, dbname: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
 

@@ -20,7 +20,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -34,6 +33,7 @@ from django.test import override_settings
 
 from tests.benefits.conftest import age_allowance  # noqa: F401
 from tests.conftest import make_id
+from tests.pgcluster import Cluster, bindir, scratch_directory
 from yanglao.core.roles import Role
 from yanglao.core.testing import PASSWORD, make_user
 
@@ -225,48 +225,6 @@ def test_worker_killed_mid_import_re_runs_it_and_nobody_is_imported_twice(postgr
 # --------------------------------------------------------------------------- PostgreSQL restart
 
 
-class Cluster:
-    """A throwaway PostgreSQL cluster (initdb in a temporary directory, its own port), run as the postgres
-    user, so restarting it disturbs nobody else on the machine."""
-
-    @staticmethod
-    def bindir() -> Path | None:
-        """Debian keeps initdb and pg_ctl out of PATH, under /usr/lib/postgresql/<version>/bin."""
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-        if found:
-            return found[-1].parent
-        which = shutil.which("initdb")
-        return Path(which).parent if which else None
-
-    def __init__(self) -> None:
-        self.bin = self.bindir()
-        self.dir = Path(tempfile.mkdtemp(prefix="yl-pgfault-"))
-        self.port = free_port()
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.data = self.dir / "data"
-
-    def _as_postgres(self, *args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        self.ctl("start")
-
-    def ctl(self, action: str, *extra: str) -> None:
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o",
-                          f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", action, *extra)
-
-    def url(self, name: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
-
-    def destroy(self) -> None:
-        try:
-            self.ctl("stop", "-m", "immediate")
-        except Exception:  # noqa: BLE001
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 def _call(url: str, body: dict | None = None, token: str = "") -> tuple[int, dict]:  # type: ignore[type-arg]
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
@@ -288,7 +246,7 @@ def _call(url: str, body: dict | None = None, token: str = "") -> tuple[int, dic
 @pytest.mark.django_db(transaction=True)
 def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_by_itself(postgres_only,
                                                                                          tmp_path: Path) -> None:
-    if not shutil.which("runuser") or Cluster.bindir() is None:
+    if not shutil.which("runuser") or bindir() is None:
         pytest.fail("initdb and runuser are needed for the throwaway cluster (postgresql, util-linux)")
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
@@ -300,7 +258,7 @@ def test_postgres_restart_under_load_gives_clear_errors_and_the_server_recovers_
     with open(os.devnull, "w") as devnull:
         call_command("backup", "--dir", str(tmp_path), "--keep", "0", stdout=devnull)  # the schema and the account
     [dump] = list(tmp_path.glob("yanglao-*.dump"))
-    cluster = Cluster()
+    cluster = Cluster(scratch_directory("yl-pgfault-"))  # tests/pgcluster.py, as the replica test's
     try:
         _restart_under_load(cluster, dump, tmp_path)
     finally:
@@ -312,7 +270,7 @@ def _restart_under_load(cluster: Cluster, dump: Path, tmp_path: Path) -> None:
     results: list[tuple[float, int, dict, str]] = []  # (time sent, status, body, id number)
     stop_at = [time.monotonic() + 60]
     try:
-        cluster.start()
+        cluster.init().start()
         url = cluster.url("yanglao")
         restored = subprocess.run(yanglao("restore", str(dump), "--yes"), cwd=REPO, env=app_env(DATABASE_URL=url),
                                   capture_output=True, text=True, timeout=300)
@@ -350,7 +308,7 @@ def _restart_under_load(cluster: Cluster, dump: Path, tmp_path: Path) -> None:
         except AssertionError as exc:
             raise AssertionError(f"no requests succeeded before the restart: {results[:2]}") from exc
         down_at = time.monotonic()
-        cluster.ctl("restart", "-m", "fast")
+        cluster.restart("fast")
         up_at = time.monotonic()
         stop_at[0] = up_at + 4  # keep going a few seconds after the database is back
         for t in threads:
