@@ -18,4 +18,5 @@ MODULES = [
     "planning",
     "prepaid",
     "documents",
+    "exchanges",
 ]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +90,10 @@ class StopReason(models.TextChoices):
     SUSPENDED = "suspended", _("停发：其他")
     ENROLMENT_ENDED = "enrolment_ended", _("享受登记终止")
     INELIGIBLE = "ineligible", _("不再符合条件")
+
+
+# Stop reasons of exclusions other modules register (engine.register_run_exclusion): code -> label.
+EXTRA_STOP_REASONS: dict[str, Any] = {}
 
 
 class PaymentOutcome(models.TextChoices):

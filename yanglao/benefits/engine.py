@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,29 @@ class RunSuperseded(Exception):
 class Compiled:
     sql: str  # SELECT person_id, division_code, band_id, amount, band_label FROM … WHERE …
     params: list[Any]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """People another module says a programme must not pay for a month (e.g. long-term care insurance
+    already pays their home care: exchanges.ltc), with the reason the run records for them."""
+
+    code: str  # the stop reason of a person paid last month (RunChange.reason, at most 24 characters)
+    sql: str  # SELECT person_id … : the people excluded
+    params: list[Any]
+
+
+# Functions (programme, month) -> Exclusion | None that other modules register from AppConfig.ready().
+RUN_EXCLUSIONS: list[Callable[[Programme, dt.date], Exclusion | None]] = []
+
+
+def register_run_exclusion(fn: Callable[[Programme, dt.date], Exclusion | None]) -> None:
+    if fn not in RUN_EXCLUSIONS:
+        RUN_EXCLUSIONS.append(fn)
+
+
+def exclusions_for(programme: Programme, month: dt.date) -> list[Exclusion]:
+    return [e for e in (fn(programme, month) for fn in RUN_EXCLUSIONS) if e is not None]
 
 
 def reference_date(programme: Programme, month: dt.date) -> dt.date:
@@ -81,7 +105,7 @@ def care_level_sql(on: dt.date) -> tuple[str, list[Any]]:
 
 
 def compile_rule(programme: Programme, month: dt.date, *, only_people_sql: str = "",
-                 only_people_params: list[Any] | None = None) -> Compiled | None:
+                 only_people_params: list[Any] | None = None, apply_exclusions: bool = True) -> Compiled | None:
     """The eligible people of `programme` for `month` with their band, as one SELECT; None when the
     programme has no rule or no amount for that month."""
     ref = reference_date(programme, month)
@@ -175,6 +199,10 @@ def compile_rule(programme: Programme, month: dt.date, *, only_people_sql: str =
             "AND en.status = 'approved' AND en.from_month <= %s AND (en.to_month IS NULL OR en.to_month >= %s))"
         )
         params += [programme.pk, month, month]
+    # Excluded by another module for this month (registered exclusions: RUN_EXCLUSIONS).
+    for exclusion in exclusions_for(programme, month) if apply_exclusions else []:
+        where.append(f"NOT EXISTS (SELECT 1 FROM ({exclusion.sql}) x WHERE x.person_id = p.id)")
+        params += exclusion.params
     if only_people_sql:
         where.append(f"p.id IN ({only_people_sql})")
         params += only_people_params or []
@@ -283,6 +311,11 @@ def attach_adjustments(run: PaymentRun) -> int:
 
 def insert_stopped(run: PaymentRun) -> int:
     prev_sql, prev_params = _previous_lines_sql(run.programme_id, add_months(run.month, -1))
+    excluded, excluded_params = "", []
+    for exclusion in exclusions_for(run.programme, run.month):
+        excluded += (" (SELECT %s WHERE EXISTS (SELECT 1 FROM (" + exclusion.sql + ") x "
+                     "WHERE x.person_id = p.id)),")
+        excluded_params += [exclusion.code, *exclusion.params]
     sql = (
         "INSERT INTO benefits_runchange (run_id, person_id, previous_amount, reason, division_code) "
         "SELECT %s, prev.person_id, prev.amount, "
@@ -291,6 +324,7 @@ def insert_stopped(run: PaymentRun) -> int:
         "ELSE COALESCE((SELECT CASE s.reason WHEN 'other' THEN 'suspended' ELSE s.reason END "
         "  FROM benefits_suspension s WHERE s.person_id = p.id AND s.programme_id = %s AND s.from_month <= %s "
         "  AND (s.to_month IS NULL OR s.to_month >= %s) AND s.lifted_at IS NULL ORDER BY s.from_month DESC LIMIT 1), "
+        + excluded +
         " (SELECT 'enrolment_ended' FROM benefits_enrolment en WHERE en.person_id = p.id AND en.programme_id = %s "
         "  AND en.status IN ('ended', 'approved') AND en.to_month IS NOT NULL AND en.to_month < %s LIMIT 1), "
         " 'ineligible') END, p.division_code "
@@ -298,8 +332,8 @@ def insert_stopped(run: PaymentRun) -> int:
         "WHERE NOT EXISTS (SELECT 1 FROM benefits_entitlement cur WHERE cur.person_id = prev.person_id "
         "AND cur.programme_id = %s AND cur.month = %s AND cur.kind = 'regular') ON CONFLICT DO NOTHING"
     )
-    return _execute(sql, [run.pk, run.programme_id, run.month, run.month, run.programme_id, run.month,
-                          *prev_params, run.programme_id, run.month])
+    return _execute(sql, [run.pk, run.programme_id, run.month, run.month, *excluded_params, run.programme_id,
+                          run.month, *prev_params, run.programme_id, run.month])
 
 
 def insert_summaries(run: PaymentRun) -> None:

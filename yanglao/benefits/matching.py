@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 
 from yanglao.core.audit import audit_bulk, audit_context
@@ -56,6 +57,9 @@ END_WORDS = {"退出", "停保", "终止", "取消", "减少", "注销"}
 GRADE_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4, "1级": 1, "2级": 2,
                "3级": 3, "4级": 4}
 MAX_ERRORS_SHOWN = 1000
+# Sent inside the import's and the confirmation's transaction (kwargs: batch, by, event "import" or
+# "confirm", count): the exchanges log records each as a run of the department's exchange.
+list_matched = Signal()
 
 
 @dataclass
@@ -326,6 +330,7 @@ def match_import(*, by: User, kind: str, filename: str, content: bytes, source_u
             audit_bulk(MatchRow, operation="match_import", count=len(staged), division_code=batch.division_code,
                        params={"batch": batch.pk, "kind": kind, "file": filename, "changes": batch.changes,
                                "not_found": batch.not_found, "bad": batch.bad})
+            list_matched.send(sender=MatchBatch, batch=batch, by=by, event="import", count=len(staged))
     except IntegrityError as exc:
         raise Conflict("该名单文件正由他人同时导入") from exc
     return batch
@@ -366,6 +371,7 @@ def match_confirm(*, by: User, batch: MatchBatch, row_ids: list[int] | None = No
         batch.save(update_fields=["confirmed"])
         audit_bulk(MatchRow, operation="match_confirm", count=len(rows), division_code=batch.division_code,
                    params={"batch": batch.pk, "kind": kind, "document": document})
+        list_matched.send(sender=MatchBatch, batch=batch, by=by, event="confirm", count=len(rows))
     return len(rows)
 
 

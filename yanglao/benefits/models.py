@@ -384,7 +384,9 @@ class RunChange(models.Model):
 
     @property
     def reason_label(self) -> str:
-        return str(dict(StopReason.choices).get(self.reason, self.reason))
+        from .choices import EXTRA_STOP_REASONS
+
+        return str(dict(StopReason.choices).get(self.reason) or EXTRA_STOP_REASONS.get(self.reason, self.reason))
 
 
 class RunSummary(models.Model):

@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
     NavItem("planning", _("规划与配建"), "planning:home", "planning.view", "⌖"),
     NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
+    NavItem("exchanges", _("数据交换"), "exchanges:home", "exchanges.view", "⇄"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),
