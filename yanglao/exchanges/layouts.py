@@ -316,6 +316,8 @@ def check_value(column: Column, value: Any, *, today: dt.date) -> tuple[Any, str
         return text, ""
     if kind == "division":
         text = str(value).strip()
+        if text.isdigit() and len(text) in (6, 9) and text.startswith(CITY):
+            text = text.ljust(12, "0")  # a county or township as offices write it in 12 digits
         return text, "" if _DIVISION.fullmatch(text) else "应为本市12位行政区划代码"
     if kind == "date":
         if isinstance(value, dt.datetime):

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.audit import audit_export, audit_sensitive_list, audit_sensitive_view
@@ -108,7 +108,7 @@ def exchange_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已新增数据交换"))
+            messages.success(request, gettext("已新增数据交换"))
             return redirect("exchanges:exchange", pk=ex.pk)
     return _form_page(request, form, _("新增数据交换"), reverse("exchanges:home"))
 
@@ -125,9 +125,9 @@ def exchange_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已保存"))
+            messages.success(request, gettext("已保存"))
             return redirect("exchanges:exchange", pk=ex.pk)
-    return _form_page(request, form, _t("配置") + f" · {ex.name}", reverse("exchanges:exchange", args=[ex.pk]))
+    return _form_page(request, form, gettext("配置") + f" · {ex.name}", reverse("exchanges:exchange", args=[ex.pk]))
 
 
 @capability_required("exchanges.view")
@@ -161,7 +161,7 @@ def national(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已生成报送文件：合格 %(ok)s 行，未通过校验 %(bad)s 行（未写入文件）")
+            messages.success(request, gettext("已生成报送文件：合格 %(ok)s 行，未通过校验 %(bad)s 行（未写入文件）")
                              % {"ok": batch.rows_ok, "bad": batch.rows_failed})
             return redirect("exchanges:national_batch", pk=batch.pk)
     return render(request, "exchanges/national.html", {
@@ -204,12 +204,12 @@ def national_sent(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_scoped_or_404(NationalBatch.objects.all(), request.user, pk=pk)
     back = reverse("exchanges:national_batch", args=[pk])
     return confirm_action(request, ConfirmAction(
-        obj=batch, title=_t("登记已报送全国系统"), facts=[(_t("批次"), str(batch)), (_t("合格行"), batch.rows_ok),
-                                                          (_t("未通过校验（未写入）"), batch.rows_failed)],
-        summary=_t("登记后本批次的文件（摘要、行数）即为报送记录，不能再修改；未通过校验的行请在业务模块更正后于下一批次报送。"),
+        obj=batch, title=gettext("登记已报送全国系统"), facts=[(gettext("批次"), str(batch)), (gettext("合格行"), batch.rows_ok),
+                                                          (gettext("未通过校验（未写入）"), batch.rows_failed)],
+        summary=gettext("登记后本批次的文件（摘要、行数）即为报送记录，不能再修改；未通过校验的行请在业务模块更正后于下一批次报送。"),
         perform=lambda comment, data: services.national_batch_mark_sent(by=request.user, batch=batch, note=comment),
-        success=_t("已登记报送"), redirect_to=back, cancel_to=back, button=_t("登记已报送"),
-        comment_label=_t("报送说明（如：已通过全国系统批量导入）")))
+        success=gettext("已登记报送"), redirect_to=back, cancel_to=back, button=gettext("登记已报送"),
+        comment_label=gettext("报送说明（如：已通过全国系统批量导入）")))
 
 
 @capability_required("exchanges.national")
@@ -224,7 +224,7 @@ def national_return_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("共 %(n)s 条：本市档案中有此人 %(m)s 条，无此人 %(nf)s 条，有误 %(b)s 条。确认前不作任何更改。")
+            messages.success(request, gettext("共 %(n)s 条：本市档案中有此人 %(m)s 条，无此人 %(nf)s 条，有误 %(b)s 条。确认前不作任何更改。")
                              % {"n": batch.rows, "m": batch.matched, "nf": batch.not_found, "b": batch.bad})
             return redirect("exchanges:national_return", pk=batch.pk)
     return _form_page(request, form, _("导入全国系统回传名单"), reverse("exchanges:national"), multipart=True)
@@ -246,11 +246,11 @@ def national_return_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_scoped_or_404(NationalReturn.objects.all(), request.user, pk=pk)
     back = reverse("exchanges:national_return", args=[pk])
     return confirm_action(request, ConfirmAction(
-        obj=batch, title=_t("确认全国系统回传名单"), facts=[(_t("名单"), str(batch)), (_t("本市档案中有此人"), batch.matched)],
-        summary=_t("确认后，名单中本市档案有此人的老年人登记为“已在全国系统建档”（以本名单为依据）。"),
-        perform=lambda comment, data: _t("已登记 %(n)s 人") % {
+        obj=batch, title=gettext("确认全国系统回传名单"), facts=[(gettext("名单"), str(batch)), (gettext("本市档案中有此人"), batch.matched)],
+        summary=gettext("确认后，名单中本市档案有此人的老年人登记为“已在全国系统建档”（以本名单为依据）。"),
+        perform=lambda comment, data: gettext("已登记 %(n)s 人") % {
             "n": services.national_return_confirm(by=request.user, batch=batch)},
-        success=_t("已确认"), redirect_to=back, cancel_to=back, button=_t("确认")))
+        success=gettext("已确认"), redirect_to=back, cancel_to=back, button=gettext("确认")))
 
 
 # --------------------------------------------------------------------------- long-term care insurance
@@ -295,7 +295,7 @@ def ltc_pick(request: HttpRequest) -> HttpResponse:
     form = bind_pickers(PersonPickForm(request.GET or None), request.user)
     if request.GET and form.is_valid() and form.cleaned_data["person"] is not None:
         return redirect("exchanges:ltc_person", pk=form.cleaned_data["person"].pk)
-    return render(request, "exchanges/form.html", {"form": form, "title": _t("查看老年人的长护险信息"), "method": "get",
+    return render(request, "exchanges/form.html", {"form": form, "title": gettext("查看老年人的长护险信息"), "method": "get",
                                                    "back": reverse("exchanges:ltc")})
 
 
@@ -310,7 +310,7 @@ def ltc_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("共 %(n)s 条：本市有此人 %(m)s 条，非本市 %(o)s 条，无此人 %(nf)s 条，有误 %(b)s 条。确认前不作任何更改。")
+            messages.success(request, gettext("共 %(n)s 条：本市有此人 %(m)s 条，非本市 %(o)s 条，无此人 %(nf)s 条，有误 %(b)s 条。确认前不作任何更改。")
                              % {"n": s.rows, "m": s.matched, "o": s.outside, "nf": s.not_found, "b": s.bad})
             return redirect("exchanges:ltc_settlement", pk=s.pk)
     return _form_page(request, form, _("导入长护险结算清单"), reverse("exchanges:ltc"), multipart=True)
@@ -340,13 +340,13 @@ def ltc_settlement_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     s = get_object_or_404(LtcSettlement, pk=pk)
     back = reverse("exchanges:ltc_settlement", args=[pk])
     return confirm_action(request, ConfirmAction(
-        obj=s, title=_t("确认长护险结算清单"),
-        facts=[(_t("清单"), str(s)), (_t("本市有此人"), s.matched), (_t("非本市人员 / 有误"), f"{s.outside} / {s.bad}"),
-               (_t("当月已发护理补贴"), s.already_paid)],
-        summary=_t("确认后，清单中享受居家护理的老年人当月不再发放与长护险互斥的护理补贴（下次计算发放批次时剔除，并注明原因）；已发放的列为需追回或抵扣。"),
-        perform=lambda comment, data: _t("已确认：居家护理 %(n)s 人") % {
+        obj=s, title=gettext("确认长护险结算清单"),
+        facts=[(gettext("清单"), str(s)), (gettext("本市有此人"), s.matched), (gettext("非本市人员 / 有误"), f"{s.outside} / {s.bad}"),
+               (gettext("当月已发护理补贴"), s.already_paid)],
+        summary=gettext("确认后，清单中享受居家护理的老年人当月不再发放与长护险互斥的护理补贴（下次计算发放批次时剔除，并注明原因）；已发放的列为需追回或抵扣。"),
+        perform=lambda comment, data: gettext("已确认：居家护理 %(n)s 人") % {
             "n": services.ltc_settlement_confirm(by=request.user, settlement=s)},
-        success=_t("已确认"), redirect_to=back, cancel_to=back, button=_t("确认清单")))
+        success=gettext("已确认"), redirect_to=back, cancel_to=back, button=gettext("确认清单")))
 
 
 @capability_required("exchanges.ltc")
@@ -407,7 +407,7 @@ def _person_form(request: HttpRequest, pk: int, form_class: Any, title: Any, per
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已保存"))
+            messages.success(request, gettext("已保存"))
             return redirect("exchanges:ltc_person", pk=person.pk)
     return _form_page(request, form, f"{title} · {person.name}", reverse("exchanges:ltc_person", args=[person.pk]))
 
@@ -450,7 +450,7 @@ def ltc_provider_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已登记定点护理机构"))
+            messages.success(request, gettext("已登记定点护理机构"))
             return redirect("exchanges:ltc")
     return _form_page(request, form, _("登记长护险定点护理机构"), reverse("exchanges:ltc"))
 
@@ -477,6 +477,6 @@ def ltc_offset_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _t("已设置互斥规则"))
+            messages.success(request, gettext("已设置互斥规则"))
             return redirect("exchanges:ltc")
     return _form_page(request, form, _("设置长护险与补贴互斥规则"), reverse("exchanges:ltc"))
