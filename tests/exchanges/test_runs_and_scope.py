@@ -97,3 +97,16 @@ def test_ltc_assessment_keeps_its_own_level_beside_the_gbt_result(jiangcheng, ne
                                  "/exchanges/ltc/settlements/new/", "/exchanges/national/returns/new/"])
 def test_the_city_opens_every_page(city_admin, url):
     assert page_client(city_admin).get(url).status_code == 200
+
+
+def test_the_workbench_asks_the_city_to_confirm_settlements_and_record_last_quarter_as_sent(city_admin, jiangcheng):
+    from yanglao.core.todos import todo_list
+    from yanglao.exchanges.models import LtcSettlement
+
+    keys = {t.key: t for t in todo_list(city_admin)}
+    assert keys["exchanges.national"].item.urgent and "未登记报送" in keys["exchanges.national"].item.note
+    assert "exchanges.settlements" not in keys
+    LtcSettlement.objects.create(month=dt.date(2026, 10, 1), filename="a.xlsx", file_sha256="x" * 64,
+                                 uploaded_by=city_admin)
+    assert {t.key for t in todo_list(city_admin)} >= {"exchanges.settlements", "exchanges.national"}
+    assert not {t.key for t in todo_list(jiangcheng)} & {"exchanges.settlements", "exchanges.national"}

@@ -14,8 +14,8 @@ from yanglao.core.scope import ScopedQuerySet
 
 
 class Direction(models.TextChoices):
-    OUT = "out", _("报送（本平台→对方）")
-    IN = "in", _("接收（对方→本平台）")
+    OUT = "out", _("报送")
+    IN = "in", _("接收")
 
 
 class Frequency(models.TextChoices):
@@ -89,7 +89,9 @@ class ExchangeRun(AuditedModel):
         indexes = [models.Index(fields=["exchange", "-at"], name="ex_run_latest")]
 
     def __str__(self) -> str:
-        return f"{self.exchange.name} {self.at:%Y-%m-%d %H:%M}"
+        from django.utils import timezone
+
+        return f"{self.exchange.name} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
     @property
     def event_label(self) -> str:
