@@ -81,6 +81,7 @@ class ExchangeRun(AuditedModel):
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
+    audit_exclude_fields = ("created_at", "updated_at", "version", "file_sha256", "errors", "source_url", "changed")
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -163,6 +164,7 @@ class NationalReturn(AuditedModel):
     filename = models.CharField(_("文件"), max_length=200)
     file_sha256 = models.CharField(max_length=64, unique=True)
     list_name = models.CharField(_("名单"), max_length=100)
+    audit_exclude_fields = ("created_at", "updated_at", "version", "file_sha256")
     uploaded_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
     rows = models.PositiveIntegerField(default=0)
     matched = models.PositiveIntegerField(default=0)
@@ -218,6 +220,9 @@ class NationalRegistration(AuditedModel):
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"
 
+    def __str__(self) -> str:
+        return f"全国系统登记 {self.national_no or '—'}"
+
 
 # --------------------------------------------------------------------------- long-term care insurance
 
@@ -263,6 +268,9 @@ class LtcAssessment(AuditedModel):
         verbose_name = _("长期护理失能等级评估")
         verbose_name_plural = _("长期护理失能等级评估")
         constraints = [models.CheckConstraint(condition=Q(level__lte=5), name="ex_ltc_level_range")]
+
+    def __str__(self) -> str:
+        return f"长护险失能等级评估 {self.assessed_on:%Y-%m-%d}"
 
 
 class LtcProvider(AuditedModel):
@@ -320,6 +328,9 @@ class LtcBenefit(AuditedModel):
         verbose_name_plural = _("长护险待遇")
         indexes = [models.Index(fields=["setting", "status", "from_month"], name="ex_ltc_benefit_month")]
 
+    def __str__(self) -> str:
+        return f"长护险待遇 {self.get_setting_display()} {self.from_month:%Y-%m}起"
+
 
 class LtcCarePlan(AuditedModel):
     """The care plan the designated provider agreed with the person (服务计划)."""
@@ -341,6 +352,9 @@ class LtcCarePlan(AuditedModel):
         verbose_name = _("长护险护理计划")
         verbose_name_plural = _("长护险护理计划")
 
+    def __str__(self) -> str:
+        return f"长护险护理计划 {self.valid_from:%Y-%m-%d}起"
+
 
 class LtcOffset(AuditedModel):
     """A city subsidy that long-term care insurance for home care replaces (dated, with its source):
@@ -358,6 +372,9 @@ class LtcOffset(AuditedModel):
         verbose_name = _("长护险与补贴互斥规则")
         verbose_name_plural = _("长护险与补贴互斥规则")
 
+    def __str__(self) -> str:
+        return f"长护险互斥规则 {self.valid_from:%Y-%m-%d}起"
+
 
 class SettlementStatus(models.TextChoices):
     IMPORTED = "imported", _("待确认")
@@ -370,6 +387,7 @@ class LtcSettlement(AuditedModel):
     month = models.DateField(_("结算月份"))
     filename = models.CharField(_("文件"), max_length=200)
     file_sha256 = models.CharField(max_length=64, unique=True)
+    audit_exclude_fields = ("created_at", "updated_at", "version", "file_sha256")
     uploaded_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=10, choices=SettlementStatus.choices,
                               default=SettlementStatus.IMPORTED)
