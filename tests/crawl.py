@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-# Never requested: static files, the language switch, sign-out, the API's interactive docs and schema.
-SKIP_PREFIXES = ("/static/", "/media/", "/i18n/", "/logout", "/api/docs", "/api/redoc", "/api/schema")
+# Never requested: static files, the language switches (console and portal), sign-out, the API's interactive docs and schema.
+SKIP_PREFIXES = ("/static/", "/media/", "/i18n/", "/public/language/", "/logout", "/api/docs", "/api/redoc", "/api/schema")
 FORBIDDEN_MARK = "无权访问"  # the 403 page's title (templates/403.html)
 ERROR_MARK = 'data-testid="error-page"'  # the page a DomainError ends on (templates/error.html)
 

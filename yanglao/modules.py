@@ -19,4 +19,5 @@ MODULES = [
     "prepaid",
     "documents",
     "exchanges",
+    "portal",
 ]

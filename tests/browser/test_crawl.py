@@ -15,7 +15,8 @@ Every failure of every role is collected and reported together, so one run shows
 and links come from plain HTTP requests sharing the browser's session; the browser renders each
 sampled page once at phone size and measures it again at desktop size without reloading.
 
-A module is covered the day it adds a menu entry: nothing here names a module's pages.
+A module is covered the day it adds a menu entry: nothing here names a module's pages. The public portal is
+crawled the same way without an account, from /public/ (every module's public page is linked from its frame).
 """
 
 from __future__ import annotations
@@ -202,9 +203,49 @@ def test_every_role_crawls_the_console_on_a_desktop_and_a_phone_without_a_broken
         found, summary = crawl_role(browser, live_server.url, username, role, codes)
         failures += found
         summaries.append(summary)
+    found, summary = crawl_public(browser, live_server.url)
+    failures += found
+    summaries.append(summary)
     print("\n".join(summaries))
     report = "\n".join(str(f) for f in failures)
     assert not failures, f"巡检发现 {len(failures)} 处问题：\n{report}\n\n" + "\n".join(summaries)
+
+
+def crawl_public(browser, base: str) -> tuple[list[Failure], str]:  # type: ignore[no-untyped-def]
+    """The public portal without an account, from /public/ on a phone (issue 15): every page of its frame and
+    every module's public page it links to, rendered at phone and desktop size like the roles' pages."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    started = time.perf_counter()
+    try:
+        page.goto(f"{base}/public/")
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SHOTS / "crawl-public-phone.png"), full_page=True)
+        rendered = 0
+
+        def fetch(path: str) -> Fetched:
+            response = context.request.get(base + path, timeout=TIMEOUT_MS, max_redirects=5)
+            ctype = response.headers.get("content-type", "")
+            return Fetched(response.status, urlsplit(response.url).path, ctype,
+                           response.text() if "text/html" in ctype else "")
+
+        def on_page(path: str, source: str) -> list[Failure]:
+            nonlocal rendered
+            if rendered >= MAX_RENDERS or path.startswith("/login"):
+                return []
+            rendered += 1
+            return render_checks(page, base, path, source, "公众（未登录）", [])
+
+        failures, counts = crawl(role="公众（未登录）", start="/public/", fetch=fetch, base=base, max_depth=MAX_DEPTH,
+                                 max_fetches=MAX_FETCHES, on_page=on_page)
+        # the sign-in link is the one place the public pages lead into the console
+        failures = [f for f in failures if f.kind != "被送回登录页"]
+        summary = (f"公众（未登录）: {counts['fetched']} 个地址，{rendered} 页渲染，{counts['over_limit']} 个超出上限未查，"
+                   f"{time.perf_counter() - started:.1f} 秒")
+    finally:
+        context.close()
+    return failures, summary
 
 
 def test_on_a_phone_the_menu_button_opens_the_side_menu_and_reaches_assessments(live_server, page):

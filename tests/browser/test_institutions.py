@@ -65,9 +65,10 @@ def test_applicant_sees_their_position_on_the_public_page(live_server, page, sho
     tekun = new_person(name="黄秀英", categories=[{"category": "tekun", "valid_from": "2024-01-01"}])
     app = admissions.application_create(by=staff, person=tekun, institution=home)
     page.goto(f"{live_server.url}/public/admissions/")
-    page.fill("#id_number", app.number)
-    page.fill("#id_name_last_char", "英")
-    page.click("button:has-text('查询')")
+    page.click("[data-testid=queue-lookup-link]")  # the portal's lookup: public reference + date of birth
+    page.fill("#id_reference", app.public_ref)
+    page.fill("#id_factor", tekun.birth_date.isoformat())
+    page.click("[data-testid=lookup-submit]")
     page.wait_for_selector("[data-testid=position]")
     assert "第 1 位（共 2 人轮候）" in page.inner_text("[data-testid=position]")
     shot("23-public-queue-lookup")

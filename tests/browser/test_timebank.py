@@ -65,13 +65,13 @@ def test_a_volunteer_serves_the_neighbour_who_confirms_and_the_hours_appear(live
     both(page, shot, "04-requests")
     # the volunteer looks up the balance on the public page
     page.goto(f"{live_server.url}/public/timebank/")
-    page.fill("#id_number", volunteer.number)
-    page.fill("#id_last4", volunteer.id_last4)
-    page.fill("#id_code", volunteer.card_code)
-    page.click("[data-testid=lookup-form] button")
-    page.wait_for_selector("[data-testid=lookup-result]")
-    assert page.inner_text("[data-testid=public-balance]") == "1小时30分"
     assert "陈*强" in page.inner_text("[data-testid=public-board]")
+    page.click("[data-testid=timebank-lookup-link]")  # the portal's lookup: card reference + last four
+    page.fill("#id_reference", volunteer.public_ref)
+    page.fill("#id_factor", volunteer.id_last4)
+    page.click("[data-testid=lookup-submit]")
+    page.wait_for_selector("[data-testid=lookup-result]")
+    assert page.inner_text("[data-testid=lookup-balance]") == "1小时30分"
     both(page, shot, "05-public-lookup")
     services  # noqa: B018
 

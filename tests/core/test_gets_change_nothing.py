@@ -162,6 +162,7 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
         "institutions/": home.pk, "institutions/subsidies/": operating_run.pk, "institutions/changes/": change.pk,
         "institution-change-requests/": change.pk, "admissions/applications/": application.pk,
         "admissions/offers/": offer.pk, "divisions/": "441702", "residents/": residency.pk,
+        "portal/listings/": home.pk, "public/homes/": home.pk, "public/language/": "en",
         "call/": Contact.objects.create(person=person, kind="emergency", name="陈志强",
                                         division_code=person.division_code).pk,
         "accounts/": jiangcheng.pk, "dictionaries/item/": DictionaryItem.objects.get(code="alone").pk,

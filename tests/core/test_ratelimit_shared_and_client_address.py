@@ -82,12 +82,12 @@ def test_windows_restart_streaks_end_when_idle_and_expired_rows_are_purged():
 
 @pytest.mark.django_db
 def test_the_public_queue_lookup_counts_in_the_database_shared_by_every_worker():
-    for _ in range(20):  # another worker has served this address its 20 lookups
-        ratelimit.hit("admissions-lookup", CLIENT, limit=20, window_seconds=600)
-    got = Client(REMOTE_ADDR=CLIENT).get("/public/admissions/", {"number": "A0001", "name_last_char": "英"})
+    for _ in range(10):  # another worker has served this address its 10 lookups
+        ratelimit.hit("portal-lookup:addr", CLIENT, limit=10, window_seconds=600)
+    data = {"kind": "queue", "reference": "ABCD-EFGH-JKMN", "factor": "1950-01-01"}
+    got = Client(REMOTE_ADDR=CLIENT).post("/public/lookup/", data)
     assert got.status_code == 429
-    assert Client(REMOTE_ADDR="192.0.2.1").get(
-        "/public/admissions/", {"number": "A0001", "name_last_char": "英"}).status_code == 200
+    assert Client(REMOTE_ADDR="192.0.2.1").post("/public/lookup/", data).status_code == 200
 
 
 def request_from(peer, forwarded=None):

@@ -110,13 +110,16 @@ def test_declining_twice_in_a_year_removes_the_application_for_a_year(jiangcheng
         services.application_create(by=jiangcheng, person=person, institution=home)
 
 
-def test_public_page_shows_position_for_number_and_last_character(jiangcheng, home, new_person):
+def test_public_page_shows_position_for_the_public_reference_and_birth_date(jiangcheng, home, new_person):
     services.application_create(by=jiangcheng, person=new_person(name="陈大"), institution=home)
     app = services.application_create(by=jiangcheng, person=new_person(name="黄秀英"), institution=home)
-    page = Client().get("/public/admissions/", {"number": app.number, "name_last_char": "英"}).content.decode()
+    data = {"kind": "queue", "reference": app.public_ref, "factor": app.person.birth_date.isoformat()}
+    page = Client().post("/public/lookup/", data).content.decode()
     assert "第 2 位（共 2 人轮候）" in page and "黄秀英" not in page
-    wrong = Client().get("/public/admissions/", {"number": app.number, "name_last_char": "华"}).content.decode()
-    assert "未找到" in wrong and "第 2 位" not in wrong
+    wrong = Client().post("/public/lookup/", data | {"factor": "1960-01-01"}).content.decode()
+    assert "没有查到" in wrong and "第 2 位" not in wrong
+    # the sequential application number no longer opens anything
+    assert "没有查到" in Client().post("/public/lookup/", data | {"reference": app.number}).content.decode()
 
 
 def test_applications_api_is_scoped(jiangcheng, home, new_person):
@@ -206,9 +209,9 @@ def test_public_lookup_is_rate_limited_per_address(jiangcheng, home, new_person)
     from django.core.cache import cache
 
     cache.clear()
-    app = services.application_create(by=jiangcheng, person=new_person(name="黄秀英"), institution=home)
+    services.application_create(by=jiangcheng, person=new_person(name="黄秀英"), institution=home)
     client = Client()
-    codes = [client.get("/public/admissions/", {"number": app.number, "name_last_char": "英"}).status_code
-             for _ in range(21)]
-    assert codes[:20] == [200] * 20 and codes[20] == 429
+    codes = [client.post("/public/lookup/", {"kind": "queue", "reference": f"ABCD-EFGH-{i:04d}".replace("0", "2").replace("1", "3"),
+                                             "factor": "1950-01-01"}).status_code for i in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
     cache.clear()

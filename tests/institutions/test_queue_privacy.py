@@ -30,9 +30,11 @@ def test_the_console_queue_shows_other_counties_applicants_only_as_a_count(jiang
 def test_the_public_lookup_gives_position_and_status_only(jiangcheng, home, new_person):
     tekun = new_person(name="黄秀英", categories=[{"category": "tekun", "valid_from": "2024-01-01"}])
     app = services.application_create(by=jiangcheng, person=tekun, institution=home)
-    result = services.public_lookup(number=app.number, name_last_char="英")
-    assert set(result) == {"number", "status", "position", "waiting_total", "removed_until"}
-    page = Client().get("/public/admissions/", {"number": app.number, "name_last_char": "英"}).content.decode()
+    result = services.public_lookup(reference=app.public_ref, factor=tekun.birth_date.isoformat())
+    assert set(result) == {"name", "home", "status", "position", "waiting_total", "removed_until"}
+    assert result["name"] == "黄*英"
+    page = Client().post("/public/lookup/", {"kind": "queue", "reference": app.public_ref,
+                                             "factor": tekun.id_last4}).content.decode()
     assert 'data-testid="position"' in page
-    for secret in ("特困", home.name, "黄秀英"):
-        assert secret not in page.split('data-testid="lookup-result"')[1].split("</table>")[0]
+    for secret in ("特困", "黄秀英", app.number):
+        assert secret not in page.split('data-testid="lookup-result"')[1].split("</div>")[0]

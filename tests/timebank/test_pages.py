@@ -57,25 +57,26 @@ def test_registering_a_member_shows_the_query_code_once(jiangcheng, scheme):
     assert not Member.objects.filter(lookup_code_hash="").exists()
 
 
-def test_the_public_page_shows_a_member_their_balance_only_with_number_last4_and_code(jiangcheng, make_member, elder):
+def test_the_public_page_shows_a_member_their_balance_only_with_the_card_reference_and_last4(jiangcheng, make_member,
+                                                                                             elder):
     volunteer = make_member(name="张晓明")
     serve(jiangcheng, elder(), volunteer, minutes=120)
     client = Client()
-    good = client.post("/public/timebank/", {"number": volunteer.number, "last4": volunteer.id_last4, "code": volunteer.card_code})
+    good = client.post("/public/lookup/", {"kind": "timebank", "reference": volunteer.public_ref,
+                                           "factor": volunteer.id_last4})
     text = good.content.decode()
-    assert good.status_code == 200 and 'data-testid="public-balance"' in text and "2小时" in text
+    assert good.status_code == 200 and 'data-testid="lookup-balance"' in text and "2小时" in text
     assert "张*明" in text and "张晓明" not in text and volunteer.id_number_masked not in text
-    wrong = client.post("/public/timebank/", {"number": volunteer.number, "last4": volunteer.id_last4, "code": "000000"
-                                              if volunteer.card_code != "000000" else "111111"})
-    assert 'data-testid="lookup-none"' in wrong.content.decode() and "public-balance" not in wrong.content.decode()
+    wrong = client.post("/public/lookup/", {"kind": "timebank", "reference": volunteer.number, "factor": volunteer.id_last4})
+    assert 'data-testid="lookup-none"' in wrong.content.decode() and "lookup-balance" not in wrong.content.decode()
 
 
 def test_the_public_lookup_is_rate_limited(jiangcheng, make_member):
     volunteer = make_member()
     client = Client()
-    codes = [client.post("/public/timebank/", {"number": volunteer.number, "last4": "0000", "code": "123456"}).status_code
-             for _ in range(11)]
-    assert codes[:10] == [200] * 10 and codes[10] == 429
+    codes = [client.post("/public/lookup/", {"kind": "timebank", "reference": volunteer.public_ref,
+                                             "factor": "0000"}).status_code for _ in range(6)]
+    assert codes[:5] == [200] * 5 and codes[5] == 429
 
 
 def test_the_public_leaderboard_shows_masked_names_by_community(jiangcheng, make_member, elder):

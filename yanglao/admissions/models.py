@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.basemodels import AuditedModel
+from yanglao.core.publicref import new_reference
 from yanglao.core.scope import ScopedQuerySet
 
 
@@ -70,6 +71,8 @@ ACTIVE_STATUSES = [ApplicationStatus.WAITING, ApplicationStatus.OFFERED]
 
 class Application(AuditedModel):
     number = models.CharField(_("申请编号"), max_length=20, unique=True)
+    # The reference printed on the receipt for public lookups (random, core.publicref); the number stays internal.
+    public_ref = models.CharField(_("查询编号"), max_length=12, unique=True, default=new_reference, editable=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="admission_applications")
     institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="applications")
     applied_at = models.DateTimeField(_("申请时间"))

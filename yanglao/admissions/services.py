@@ -230,15 +230,23 @@ def offer_decline(*, by: User, offer: Offer, reason: str = "") -> Application:
     return app
 
 
-def public_lookup(*, number: str, name_last_char: str) -> dict[str, Any] | None:
-    """What the public page shows for an application number and the last character of the name: the
-    position and the status only. Not the priority group (特困, 优抚 are sensitive categories), not the
-    home applied to, not the time: a guessed number and one character must not tell anything more."""
-    app = Application.objects.select_related("person", "institution").filter(number=number.strip().upper()).first()
-    if app is None or not name_last_char or app.person.name[-1] != name_last_char.strip()[-1:]:
+def public_lookup(*, reference: str, factor: str) -> dict[str, Any] | None:
+    """What the public lookup shows for a public reference (printed on the receipt) and a second factor
+    (date of birth or the ID number's last four): the position and the status, the name masked. Not the
+    priority group (特困, 优抚 are sensitive categories), not the home's other applicants. None whenever
+    anything does not match, whether the reference exists or not (core.publicref)."""
+    from yanglao.core.publicref import factor_matches, mask_name, normalise
+
+    ref = normalise(reference)
+    app = Application.objects.select_related("person", "institution").filter(public_ref=ref).first() if ref else None
+    person = app.person if app is not None else None
+    if not factor_matches(factor=factor, birth_date=person.birth_date if person else None,
+                          id_last4=person.id_last4 if person else ""):
         return None
+    assert app is not None and person is not None
     return {
-        "number": app.number,
+        "name": mask_name(person.name),
+        "home": app.institution.name,
         "status": app.get_status_display(),
         "position": position_of(app),
         "waiting_total": Application.objects.filter(institution_id=app.institution_id, status__in=ACTIVE_STATUSES).count(),

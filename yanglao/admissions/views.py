@@ -35,11 +35,6 @@ class ApplyForm(forms.Form):
     notes = forms.CharField(label=_("备注"), required=False)
 
 
-class LookupForm(forms.Form):
-    number = forms.CharField(label=_("申请编号"), max_length=20)
-    name_last_char = forms.CharField(label=_("申请人姓名最后一个字"), max_length=2)
-
-
 def _homes() -> object:
     return Institution.objects.filter(accepts_public_admission=True).order_by("division_code", "name")
 
@@ -97,7 +92,7 @@ def apply_page(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("已受理，申请编号 %(n)s（%(g)s）") % {"n": app.number, "g": app.priority_name})
-            return redirect(f"/admissions/?institution={app.institution_id}")
+            return redirect("admissions:receipt", pk=app.pk)
     return render(request, "admissions/apply.html", {"form": form})
 
 
@@ -144,31 +139,21 @@ def respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
         success=str(_("已登记放弃")), comment_label=str(_("放弃原因")), comment_field="reason"))
 
 
-LOOKUPS_PER_WINDOW = 20
-LOOKUP_WINDOW_SECONDS = 600
 
 
-def _lookup_allowed(request: HttpRequest) -> bool:
-    """At most 20 lookups per address in 10 minutes: application numbers are sequential, so the page
-    must not be a way to walk the queue."""
-    from yanglao.core import ratelimit
-    from yanglao.core.clientip import client_ip
+@capability_required("admissions.view")
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acceptance receipt (受理回执) handed to the applicant: the internal number for staff, the public
+    reference and the way to look up the queue position for the family (issue 15)."""
+    from yanglao.core.publicref import display, mask_name
 
-    return ratelimit.hit("admissions-lookup", client_ip(request) or "-", limit=LOOKUPS_PER_WINDOW,
-                         window_seconds=LOOKUP_WINDOW_SECONDS).allowed
+    app = get_scoped_or_404(Application.objects.select_related("person", "institution"), request.user, pk=pk)
+    return render(request, "admissions/receipt.html", {
+        "app": app, "reference": display(app.public_ref), "name": mask_name(app.person.name),
+        "lookup_url": request.build_absolute_uri("/public/lookup/?kind=queue"),
+    })
 
 
 def public_lookup(request: HttpRequest) -> HttpResponse:
-    """Public: an applicant checks their place in the queue (no sign-in)."""
-    form = LookupForm(request.GET or None)
-    result, searched = None, False
-    if form.is_valid() and not _lookup_allowed(request):
-        response = render(request, "admissions/public_lookup.html", {"form": form, "throttled": True,
-                                                                     "rules": PriorityRule.objects.all()})
-        response.status_code = 429
-        return response
-    if form.is_valid():
-        searched = True
-        result = services.public_lookup(number=form.cleaned_data["number"], name_last_char=form.cleaned_data["name_last_char"])
-    return render(request, "admissions/public_lookup.html", {"form": form, "result": result, "searched": searched,
-                                                             "rules": PriorityRule.objects.all()})
+    """Public: the waiting-list rules; the lookup itself is the portal's (public reference + second factor)."""
+    return render(request, "admissions/public_lookup.html", {"rules": PriorityRule.objects.all()})

@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.basemodels import AuditedModel
+from yanglao.core.publicref import new_reference
 from yanglao.core.scope import ScopedQuerySet
 
 from .choices import (
@@ -186,6 +187,8 @@ class Enrolment(AuditedModel):
                                  related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True)
     division_code = models.CharField(max_length=12)
+    # The reference printed on the receipt for public lookups (random, core.publicref); the number stays internal.
+    public_ref = models.CharField(_("查询编号"), max_length=12, unique=True, default=new_reference, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_division_field = "division_code"

@@ -144,3 +144,31 @@ def person_payments(user: Any, person_id: int) -> list[Entitlement]:
 
 def reference_month(today: dt.date) -> dt.date:
     return today.replace(day=1)
+
+
+def public_enrolment_lookup(*, reference: str, factor: str) -> dict[str, object] | None:
+    """The status of one's own subsidy application, for the public lookup: the public reference printed on
+    the acceptance receipt and a second factor (date of birth or the ID number's last four). Shows the
+    programme, the status and the months, the name masked; None whenever anything does not match, whether
+    the reference exists or not (core.publicref)."""
+    from yanglao.core.publicref import factor_matches, mask_name, normalise
+
+    from .models import Enrolment
+
+    ref = normalise(reference)
+    enrolment = (Enrolment.objects.select_related("person", "programme").filter(public_ref=ref).first()
+                 if ref else None)
+    person = enrolment.person if enrolment is not None else None
+    if not factor_matches(factor=factor, birth_date=person.birth_date if person else None,
+                          id_last4=person.id_last4 if person else ""):
+        return None
+    assert enrolment is not None and person is not None
+    return {
+        "name": mask_name(person.name),
+        "programme": enrolment.programme.name,
+        "status": enrolment.get_status_display(),
+        "status_code": enrolment.status,
+        "applied_on": enrolment.created_at.date(),
+        "from_month": enrolment.from_month,
+        "to_month": enrolment.to_month,
+    }

@@ -20,8 +20,12 @@ urlpatterns = [
 for module in MODULES:
     if find_spec(f"yanglao.{module}.urls"):
         urlpatterns.append(path(f"{module}/", include(f"yanglao.{module}.urls")))
-    if find_spec(f"yanglao.{module}.public_urls"):
+    if module != "portal" and find_spec(f"yanglao.{module}.public_urls"):
         urlpatterns.append(path(f"public/{module}/", include(f"yanglao.{module}.public_urls")))
+# The public portal (issue 15) is the frame of every public page: its home is /public/ itself, after the
+# modules' own /public/<module>/ pages.
+if "portal" in MODULES:
+    urlpatterns.append(path("public/", include("yanglao.portal.public_urls")))
 urlpatterns.append(path("", include("yanglao.core.urls")))
 
 

@@ -48,6 +48,7 @@ NAV: list[NavItem] = [
     NavItem("planning", _("规划与配建"), "planning:home", "planning.view", "⌖"),
     NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
     NavItem("exchanges", _("数据交换"), "exchanges:home", "exchanges.view", "⇄"),
+    NavItem("portal", _("信息公开"), "portal_console:index", "portal.view", "☷"),
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),

@@ -30,6 +30,9 @@ HOMES = [
     ("阳江海陵岛康乐颐养中心", Ownership.PRIVATE_FORPROFIT, "441704100", 90, 0.35, False, False, False, False, 1),
     ("阳春市港澳长者之家", Ownership.HK_MACAO, "441781002", 60, 0.5, False, False, False, True, 0),
 ]
+# Approximate WGS-84 positions of the homes' townships (the public portal's map); a little jitter per home.
+PLACES = [(21.857, 111.955), (21.945, 111.880), (21.870, 112.010), (21.820, 112.140), (21.752, 111.620),
+          (22.172, 111.790), (22.430, 111.950), (21.840, 111.975), (21.905, 112.055), (22.185, 111.805)]
 HOSPITALS = ["阳江市人民医院", "阳江市中医医院", "阳东区人民医院", "阳西县人民医院", "阳春市人民医院"]
 
 
@@ -59,8 +62,8 @@ def load_demo(*, seed: int) -> str:
                 fire_safety=FireSafety.PASSED if i != 8 else FireSafety.PENDING, fire_safety_date=dt.date(2021, 6, 1),
                 licence_kind="filing", licence_no=f"阳民养备〔2021〕{i + 1:03d}号", licence_date=dt.date(2021, 3, 1 + i),
                 operator=operator if i == 0 else None, phone=f"0662-3{rng.randint(100000, 999999)}",
-                latitude=Decimal("21.85") + Decimal(rng.randint(0, 3000)) / 10000,
-                longitude=Decimal("111.95") + Decimal(rng.randint(0, 3000)) / 10000,
+                latitude=Decimal(str(PLACES[i][0])) + Decimal(rng.randint(-40, 40)) / 10000,
+                longitude=Decimal(str(PLACES[i][1])) + Decimal(rng.randint(-40, 40)) / 10000,
             )
             homes.append(inst)
             n_nursing = round(beds * nursing)

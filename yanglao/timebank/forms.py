@@ -107,9 +107,3 @@ class VerifyForm(forms.Form):
 
 class ResolveForm(forms.Form):
     minutes = forms.IntegerField(label=_("认定时长（分钟，0 为不予存入）"), min_value=0, max_value=720)
-
-
-class LookupForm(forms.Form):
-    number = forms.CharField(label=_("会员编号"), max_length=12)
-    last4 = forms.CharField(label=_("身份证号码后4位"), min_length=4, max_length=4)
-    code = forms.CharField(label=_("会员卡查询码（6位）"), min_length=6, max_length=6)

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yanglao.core.basemodels import AuditedModel
+from yanglao.core.publicref import new_reference
 from yanglao.core.scope import ScopedQuerySet
 
 
@@ -65,6 +66,8 @@ class MemberStatus(models.TextChoices):
 
 class Member(AuditedModel):
     number = models.CharField(_("会员编号"), max_length=12, unique=True, null=True, blank=True)
+    # The reference printed on the receipt for public lookups (random, core.publicref); the number stays internal.
+    public_ref = models.CharField(_("查询编号"), max_length=12, unique=True, default=new_reference, editable=False)
     kind = models.CharField(_("类型"), max_length=12, choices=MemberKind.choices)
     name = models.CharField(_("姓名/名称"), max_length=64)
     id_number_enc = models.TextField(blank=True)

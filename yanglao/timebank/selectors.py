@@ -4,7 +4,6 @@ recognition (正向激励) by community. Lists are scoped by the caller with `re
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,6 @@ from django.utils import timezone
 from yanglao.core.scope import restrict
 
 from .models import Account, Member, MemberKind, ServiceRequest, ServiceStatus, Transfer, TransferKind
-from .services import lookup_code_hash
 
 
 def derived_balances() -> dict[int, int]:
@@ -110,12 +108,14 @@ def by_community(user: Any, *, year: int | None = None) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def public_lookup(*, number: str, last4: str, code: str) -> Member | None:
-    """A member's own account, found only when the number, the last four characters of the ID number and
-    the card's query code all match (compared in constant time)."""
-    member = Member.objects.filter(number=number.strip().upper()).select_related("account").first()
-    if member is None or not member.lookup_code_hash:
-        return None
-    good_code = hmac.compare_digest(member.lookup_code_hash, lookup_code_hash(member.number or "", code.strip()))
-    good_id = hmac.compare_digest(member.id_last4.upper(), last4.strip().upper()) if member.id_last4 else False
-    return member if (good_code and good_id) else None
+def public_lookup(*, reference: str, factor: str) -> Member | None:
+    """A member's own account, found only when the public reference (on the member card) and the second
+    factor (date of birth or the ID number's last four, compared in constant time) both match; None
+    otherwise, whether the reference exists or not (core.publicref)."""
+    from yanglao.core.publicref import factor_matches, normalise
+
+    ref = normalise(reference)
+    member = Member.objects.filter(public_ref=ref).select_related("account").first() if ref else None
+    ok = factor_matches(factor=factor, birth_date=member.birth_date if member else None,
+                        id_last4=member.id_last4 if member else "")
+    return member if ok else None

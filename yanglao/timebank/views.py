@@ -24,7 +24,6 @@ from . import selectors, services
 from .forms import (
     DoneForm,
     GiftForm,
-    LookupForm,
     MemberForm,
     MinutesForm,
     RelativeForm,
@@ -330,39 +329,13 @@ def ledger(request: HttpRequest) -> HttpResponse:
                                                     "kinds": TransferKind.choices})
 
 
-LOOKUPS_PER_WINDOW = 10
-LOOKUP_WINDOW_SECONDS = 600
-
-
 def public_lookup(request: HttpRequest) -> HttpResponse:
-    """Public: a member sees their own balance and statement after number + last 4 of ID + card code;
-    anyone sees the recognition lists by community with masked names. At most 10 lookups per address
-    in 10 minutes; a wrong answer says nothing about which part was wrong."""
-    from yanglao.core import ratelimit
-    from yanglao.core.clientip import client_ip
-
-    form = LookupForm(request.POST or None)
-    member, searched, throttled, rows = None, False, False, None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit("timebank-lookup", client_ip(request) or "-", limit=LOOKUPS_PER_WINDOW,
-                             window_seconds=LOOKUP_WINDOW_SECONDS).allowed:
-            throttled, status = True, 429
-        else:
-            searched = True
-            member = selectors.public_lookup(number=form.cleaned_data["number"], last4=form.cleaned_data["last4"],
-                                             code=form.cleaned_data["code"])
-            if member is not None:
-                rows = selectors.statement(member.account, limit=20)
+    """Public: the year's recognition lists by community with masked names; a member's own balance is looked
+    up on the portal (public reference on the card + date of birth or the ID number's last four)."""
     county = request.GET.get("county") or ""
     county = county if county.isdigit() and len(county) == 6 and county.startswith("4417") else ""
     board = selectors.leaderboard(division_prefix=county or "4417", limit=10)
     from yanglao.core.models import Division
 
     counties = Division.objects.filter(code__startswith="4417", level=3).order_by("code")
-    response = render(request, "timebank/public.html", {
-        "form": form, "member": member, "searched": searched, "throttled": throttled, "rows": rows, "board": board,
-        "counties": counties, "county": county,
-    }, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "timebank/public.html", {"board": board, "counties": counties, "county": county})
