@@ -58,6 +58,13 @@ def main() -> None:
     out["report_primary_benefits_reads"] = [q["sql"][:120] for q in on_primary.captured_queries
                                             if "benefits_" in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")]
 
+    with CaptureQueriesContext(connections["replica"]) as on_replica, \
+            CaptureQueriesContext(connections["default"]) as on_primary:
+        response = Client().get("/public/homes/")  # the public portal, without an account
+    out["portal_status"] = response.status_code
+    out["portal_replica_queries"] = len(on_replica.captured_queries)
+    out["portal_primary_queries"] = len(on_primary.captured_queries)
+
     with CaptureQueriesContext(connections["default"]) as on_primary:
         response = client.get("/people/")  # a working list: reads the primary (read-your-writes)
     out["list_status"] = response.status_code

@@ -59,6 +59,8 @@ def test_reports_read_from_the_replica_and_writes_stay_on_the_primary(primary_an
     assert seen["replicated"]  # what the primary wrote streamed to the replica
     assert seen["report_status"] == 200 and seen["report_replica_queries"] > 0
     assert seen["report_primary_benefits_reads"] == []  # the report's reads all went to the replica
+    assert seen["portal_status"] == 200 and seen["portal_replica_queries"] > 0
+    assert seen["portal_primary_queries"] == 0  # the public portal never touches the primary
     assert seen["list_status"] == 200 and seen["list_primary_people_reads"] > 0  # the working list: primary
     assert (seen["read_alias_inside"], seen["read_alias_outside"]) == ("replica", "default")
     assert seen["audit_written_on_primary"]  # a write inside the replica's reads went to the primary

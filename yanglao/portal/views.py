@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from yanglao.core import publicref
+from yanglao.core.dbrouting import reads_from_replica
 from yanglao.institutions.choices import Ownership
 
 from . import selectors
@@ -29,6 +30,7 @@ LOOKUP_KINDS = {
 
 
 @cached_page()
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     rows = selectors.supply_and_demand()
     totals = {"homes": sum(r.homes for r in rows), "beds": sum(r.beds for r in rows),
@@ -38,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @cached_page("county", "township", "star", "nursing_vacant", "ownership", "medical")
+@reads_from_replica
 def homes(request: HttpRequest) -> HttpResponse:
     filters = selectors.DirectoryFilters.from_query(request.GET)
     cards = selectors.homes(filters)
@@ -54,6 +57,7 @@ def homes(request: HttpRequest) -> HttpResponse:
 
 
 @cached_page()
+@reads_from_replica
 def home_detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = selectors.home(pk)
     if card is None:
@@ -67,6 +71,7 @@ def home_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @cached_page("county")
+@reads_from_replica
 def services(request: HttpRequest) -> HttpResponse:
     county = request.GET.get("county", "")
     county = county if county in dict(selectors.counties()) else ""
@@ -78,6 +83,7 @@ def services(request: HttpRequest) -> HttpResponse:
 
 
 @cached_page()
+@reads_from_replica
 def policies(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/policies.html", {
         "subsidies": selectors.policies(PolicyKind.SUBSIDY), "service_policies": selectors.policies(PolicyKind.SERVICE),
@@ -87,6 +93,7 @@ def policies(request: HttpRequest) -> HttpResponse:
 
 
 @cached_page()
+@reads_from_replica
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.policy(pk)
     if p is None:
@@ -95,6 +102,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @cached_page()
+@reads_from_replica
 def supervision(request: HttpRequest) -> HttpResponse:
     """Inspection results and credit records, as the supervision module publishes them (its own pages
     carry the draws, their verification and the credit search)."""
