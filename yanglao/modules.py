@@ -20,4 +20,5 @@ MODULES = [
     "documents",
     "exchanges",
     "portal",
+    "notices",
 ]

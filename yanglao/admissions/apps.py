@@ -13,6 +13,9 @@ class AdmissionsConfig(AppConfig):
         from .models import Application
 
         register_person_division_copy(Application)
+        from . import notices
+
+        notices.register()  # the bed-offer SMS, the declined notice and the deadline reminder (yanglao/notices)
 
         from . import documents
 

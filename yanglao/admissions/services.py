@@ -19,6 +19,7 @@ from yanglao.institutions.models import Bed, Institution, Residency
 from yanglao.people.choices import Status
 from yanglao.people.models import Person, PersonCategory
 
+from . import notices
 from .models import (
     ACTIVE_STATUSES,
     AdmissionPolicy,
@@ -153,6 +154,7 @@ def offer_bed(*, by: User, application: Application, bed: Bed) -> Offer:
             locked_bed.save()
             app.status = ApplicationStatus.OFFERED
             app.save()
+            notices.bed_offered(offer)  # SMS to the applicant and family, sent after commit
             return offer
     except IntegrityError as exc:
         raise Conflict("该床位已安排给其他申请人", code="bed_taken") from exc
@@ -227,6 +229,7 @@ def offer_decline(*, by: User, offer: Offer, reason: str = "") -> Application:
         else:
             app.status = ApplicationStatus.WAITING
         app.save()
+        notices.offer_declined(locked, by=by)  # told after commit (yanglao/notices)
     return app
 
 

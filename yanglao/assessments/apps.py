@@ -13,6 +13,9 @@ class AssessmentsConfig(AppConfig):
         from .models import Assessment
 
         register_person_division_copy(Assessment)
+        from . import notices
+
+        notices.register()  # notice kinds, the appointment SMS and the daily reminder (yanglao/notices)
 
         from . import bulk
 

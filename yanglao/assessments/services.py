@@ -22,7 +22,7 @@ from yanglao.core.roles import Role
 from yanglao.core.scope import division_in_scope
 from yanglao.people.models import Person
 
-from . import selectors
+from . import notices, selectors
 from .choices import OPEN_STATES, RECORDABLE_STATES, Reason, RequestedVia, Scale, Status
 from .models import Assessment
 from .scale import ITEMS_BY_CODE, RISK_EVENTS_BY_CODE
@@ -168,6 +168,7 @@ def assessment_schedule(*, by: User, assessment: Assessment, assessor_1: User | 
         row.scheduled_on, row.place = scheduled_on, place[:200] or row.person.address
         row.status = Status.SCHEDULED
         row.save()
+        notices.assessment_scheduled(row, by=by)  # notice to the assessors, SMS to the family (after commit)
     return _sync(assessment, row)
 
 

@@ -14,6 +14,9 @@ class BenefitsConfig(AppConfig):
 
         for model in (BankAccount, Enrolment, Suspension):
             register_person_division_copy(model)
+        from . import notices
+
+        notices.register()  # the run-ready notice and the suspension SMS (yanglao/notices)
 
         from . import bulk
 

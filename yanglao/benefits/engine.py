@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from yanglao.core.audit import audit_bulk
 
+from . import notices
 from .choices import BandBasis, EnrolmentMode, ReferenceDay, RunStatus
 from .models import AmountBand, EligibilityRule, Entitlement, PaymentRun, Programme
 from .months import add_months, month_end, month_label, years_before
@@ -400,6 +401,7 @@ def compute(run_id: int, attempt: int) -> PaymentRun:
         audit_bulk(Entitlement, operation="run_preview", count=totals["line_count"], division_code=run.division_code,
                    params={"run": run.pk, "programme": run.programme.code, "month": run.month, "regular": regular,
                            "back_pay": back_pay, "carried": carried, "total": totals["total_amount"]})
+        notices.run_ready(run)  # "待审核" to the approvers of the run's division (yanglao/notices)
     except RunSuperseded:
         pass
     except Exception as exc:  # the run shows why it failed; it can be re-run

@@ -18,6 +18,7 @@ from yanglao.core.models import User
 from yanglao.core.scope import division_in_scope
 from yanglao.people.models import Person
 
+from . import notices
 from .choices import BandBasis, EnrolmentMode, EnrolmentStatus, ProgrammeStatus, RunStatus, SuspensionReason
 from .models import (
     AmountBand,
@@ -260,8 +261,10 @@ def suspension_create(*, by: User, person: Person, programme: Programme, reason:
             Q(to_month__isnull=True) | Q(to_month__gte=month)).first()
         if open_:
             raise Conflict(f"{person.name}的{programme.name}已于{month_label(open_.from_month)}起停发，请先恢复")
-        return Suspension.objects.create(person=person, programme=programme, reason=reason, from_month=month,
-                                         note=note, created_by=by, division_code=person.division_code)
+        suspension = Suspension.objects.create(person=person, programme=programme, reason=reason, from_month=month,
+                                               note=note, created_by=by, division_code=person.division_code)
+        notices.allowance_suspended(suspension)  # SMS to the person and family, sent after commit
+        return suspension
 
 
 def suspension_resume(*, by: User, suspension: Suspension, from_month: dt.date, note: str = "") -> Suspension:

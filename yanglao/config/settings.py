@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yanglao.core.context_processors.console",
+                "yanglao.notices.context_processors.unread",
             ],
         },
     },
@@ -321,6 +322,20 @@ BULK_MAX_RECORDS = envint("YANGLAO_BULK_MAX_RECORDS", 5000)  # records one bulk 
 PUBLIC_URL = env("YANGLAO_PUBLIC_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 ASSESSMENT_VALIDITY_MONTHS = envint("YANGLAO_ASSESSMENT_VALIDITY_MONTHS", 12)
 ASSESSMENT_STACK_ADJUSTMENTS = envbool("YANGLAO_ASSESSMENT_STACK_ADJUSTMENTS", True)
+
+# --- SMS to older people and families (yanglao/notices, docs/notices.md) ---------------------
+# "log" writes each message to the yanglao.sms log (number masked) and sends nothing: the demo's
+# and the tests' gateway. "http" posts JSON to the city's SMS provider (URL + API key).
+SMS_GATEWAY = env("YANGLAO_SMS_GATEWAY", "log") or "log"
+SMS_HTTP_URL = env("YANGLAO_SMS_HTTP_URL", "") or ""
+SMS_HTTP_API_KEY = env("YANGLAO_SMS_HTTP_API_KEY", "") or ""
+SMS_HTTP_TIMEOUT = envint("YANGLAO_SMS_HTTP_TIMEOUT", 5)  # seconds per request
+SMS_SIGN = env("YANGLAO_SMS_SIGN", "阳江民政") or ""  # the signature (签名) registered with the provider
+SMS_MAX_ATTEMPTS = envint("YANGLAO_SMS_MAX_ATTEMPTS", 5)  # tries before a message is marked failed
+if SMS_GATEWAY not in ("log", "http"):
+    raise ImproperlyConfigured("YANGLAO_SMS_GATEWAY must be log or http")
+if SMS_GATEWAY == "http" and not (SMS_HTTP_URL and SMS_HTTP_API_KEY):
+    raise ImproperlyConfigured("YANGLAO_SMS_GATEWAY=http needs YANGLAO_SMS_HTTP_URL and YANGLAO_SMS_HTTP_API_KEY")
 
 # --- background work -----------------------------------------------------------------------
 # Two queues: "default" (payment-run computation and other urgent work) and "imports" (large

@@ -52,6 +52,7 @@ NAV: list[NavItem] = [
     NavItem("policytasks", _("政策督办"), None, None, "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),
+    NavItem("notices", _("消息中心"), "notices:inbox", None, "✉"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),
     NavItem("accounts", _("系统管理 · 账户管理"), "core:accounts", "accounts.manage", "⚙"),
     NavItem("dictionaries", _("系统管理 · 字典管理"), "core:dictionaries", "dictionaries.manage", "≡"),

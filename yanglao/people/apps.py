@@ -12,6 +12,9 @@ class PeopleConfig(AppConfig):
         from . import dictionaries
 
         dictionaries.register()
+        from . import notices
+
+        notices.register()  # the import-finished notice (yanglao/notices)
 
         from . import documents
 

@@ -45,6 +45,7 @@ from yanglao.core.models import AuditAction, User
 from yanglao.core.tabular import TableError, clean_text, read_table
 from yanglao.core.uploads import check_upload
 
+from . import notices
 from .choices import Category, LivingSituation
 from .models import ImportJob, ImportRowError, ImportStatus, Person
 from .roster import ROSTER_COLUMNS, DivisionNames, is_note_row, is_template_example
@@ -265,6 +266,7 @@ def _finish(job: ImportJob, status: str, *, total: int = 0, valid: int = 0, erro
         created_people=created, existing_people=existing, message=message, finished_at=timezone.now(),
     )
     job.refresh_from_db()
+    notices.import_finished(job)  # whoever started it is told of rejected rows or a failure (yanglao/notices)
     return job
 
 
