@@ -41,11 +41,12 @@ def covering_divisions(code: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Recipients:
-    """A rule for who is told: active accounts holding `capability` whose jurisdiction covers
+    """A rule for who is told: active accounts holding `capability` (and of `roles`, when given) whose jurisdiction covers
     `division_code` (any division when empty) or which belong to `organisation_id`, plus `users`,
     minus `exclude` (typically the person who did it)."""
 
     capability: str | None = None
+    roles: tuple[str, ...] = ()
     division_code: str = ""
     organisation_id: int | None = None
     users: tuple[int, ...] = ()
@@ -53,8 +54,10 @@ class Recipients:
 
     def user_ids(self) -> set[int]:
         ids = {u for u in self.users if u}
-        if self.capability or self.organisation_id:
+        if self.capability or self.organisation_id or self.roles:
             qs = User.objects.filter(is_active=True)
+            if self.roles:
+                qs = qs.filter(role__in=self.roles)
             if self.capability:
                 roles = [role for role, caps in CAPABILITIES.items() if self.capability in caps]
                 qs = qs.filter(role__in=roles)

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from yanglao.core import crypto
@@ -243,10 +244,30 @@ def deliver_one(message_id: int, *, gateway: SmsGateway | None = None, now: dt.d
             msg.status, msg.sent_at, msg.gateway_message_id = SmsStatus.SENT, now, result.message_id
             msg.phone_enc, msg.next_attempt_at, msg.error = "", None, ""
         msg.save()
+    if msg.status == SmsStatus.FAILED:
+        _tell_failed(msg)
     if retry_at is not None:
         pk = msg.pk
         transaction.on_commit(lambda: _enqueue([pk], run_after=retry_at))
     return msg
+
+
+def _tell_failed(msg: SmsMessage) -> None:
+    """The community and township staff of the person phone instead (a failed message is a task)."""
+    from yanglao.core.roles import Role
+
+    from .registry import SMS_TEMPLATES
+    from .services import Recipients, notify
+
+    if not msg.person_id:
+        return
+    spec = SMS_TEMPLATES.get(msg.template)
+    label = spec.label if spec else msg.template
+    notify(Recipients(capability="notices.sms_view", roles=(Role.COMMUNITY_WORKER, Role.TOWNSHIP_STAFF),
+                      division_code=msg.division_code),
+           "notices.sms_failed", title=f"发给{msg.person.name}（{msg.recipient_label}）的“{label}”短信未能送达，请电话告知",
+           body=msg.error, link=f"{reverse('notices:sms_log')}?status=failed", division_code=msg.division_code,
+           dedupe_key=f"sms-failed:{msg.pk}")
 
 
 def dispatch_due(*, now: dt.datetime | None = None, limit: int = 500, gateway: SmsGateway | None = None) -> dict[str, int]:
