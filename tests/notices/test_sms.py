@@ -167,3 +167,24 @@ def test_the_sms_log_is_scoped_to_the_county(jiangcheng, home, family_person, dj
     assert_jurisdiction_scoped(division_code=person.division_code, list_url="/notices/sms/", marker="黄秀英", api=False)
     # an institution operator has no SMS log at all
     assert page_client(make_user(Role.AUDITOR, "4417")).get("/notices/sms/").status_code == 403
+
+
+def test_a_message_that_could_not_be_delivered_tells_the_community_to_phone(
+        jiangcheng, home, family_person, divisions, django_capture_on_commit_callbacks):
+    from yanglao.notices.gateways import SmsPermanentError
+
+    class Refusing:
+        name = "http"
+
+        def send(self, phone, text, *, reference):
+            raise SmsPermanentError("号码已停机")
+
+    community = make_user(Role.COMMUNITY_WORKER, "441702001001", username="beimen")
+    county_only = make_user(Role.COUNTY_STAFF, "441702", username="jiangcheng-c")
+    offer_to(family_person(), home, jiangcheng)
+    msg = SmsMessage.objects.filter(recipient_kind="family").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        sms.deliver_one(msg.pk, gateway=Refusing())
+    notice = Notice.objects.get(kind="notices.sms_failed")
+    assert notice.recipient == community and "陈明" in notice.title and "号码已停机" in notice.body
+    assert not Notice.objects.filter(recipient=county_only).exists()

@@ -221,6 +221,12 @@ def _role_notices(rng: random.Random) -> None:
             run = n.kind == "benefits.run_ready" and len(key) > 1
             if (run and key[1] not in preview) or (i >= 2 and not (run and key[1] in preview)):
                 Notice.objects.filter(pk=n.pk).update(read_at=n.created_at + dt.timedelta(hours=rng.randint(1, 30)))
+        mine = Notice.objects.filter(recipient=user)
+        if len(rows) >= 2 and not mine.filter(read_at__isnull=False).exists():
+            oldest = rows[-1]
+            mine.filter(pk=oldest.pk).update(read_at=oldest.created_at + dt.timedelta(hours=2))
+        if not mine.filter(read_at__isnull=True).exists():
+            mine.filter(pk=rows[0].pk).update(read_at=None)
 
 
 def load_demo(*, seed: int) -> str:
