@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -84,7 +83,7 @@ class HttpJsonGateway:
             if exc.code == 429 or exc.code >= 500:
                 raise SmsTransientError(f"短信网关暂不可用（HTTP {exc.code}）：{reason}") from exc
             raise SmsPermanentError(f"短信网关拒绝发送（HTTP {exc.code}）：{reason}") from exc
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             raise SmsTransientError(f"短信网关无法连接：{getattr(exc, 'reason', exc)}") from exc
         try:
             body = json.loads(raw.decode("utf-8") or "{}")
