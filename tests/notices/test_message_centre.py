@@ -109,6 +109,8 @@ def test_a_rule_reaches_the_accounts_whose_jurisdiction_covers_the_record(divisi
     town = make_user(Role.TOWNSHIP_STAFF, "441702001")
     ids = services.Recipients(capability="people.view", division_code="441702001001", exclude=[city.pk]).user_ids()
     assert county.pk in ids and town.pk in ids and other.pk not in ids and city.pk not in ids
+    # a capability without a division or organisation is nobody, never everyone who holds it
+    assert services.Recipients(capability="people.view", users=(county.pk,)).user_ids() == {county.pk}
 
 
 def test_a_rolled_back_action_tells_nobody(jiangcheng, django_capture_on_commit_callbacks):

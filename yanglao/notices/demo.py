@@ -35,7 +35,7 @@ class _Busy:
     name = "http"
 
     def send(self, phone: str, text: str, *, reference: str):  # noqa: ANN201
-        raise SmsTransientError("短信网关暂不可用（HTTP 503）：busy")
+        raise SmsTransientError("短信网关暂不可用（HTTP 503）：系统繁忙")
 
 
 def _ensure_guardian(person, staff, rng: random.Random) -> None:  # noqa: ANN001

@@ -42,7 +42,7 @@ def covering_divisions(code: str) -> list[str]:
 @dataclass(frozen=True)
 class Recipients:
     """A rule for who is told: active accounts holding `capability` (and of `roles`, when given) whose jurisdiction covers
-    `division_code` (any division when empty) or which belong to `organisation_id`, plus `users`,
+    `division_code` or which belong to `organisation_id` (neither: nobody but `users`), plus `users`,
     minus `exclude` (typically the person who did it)."""
 
     capability: str | None = None
@@ -54,21 +54,20 @@ class Recipients:
 
     def user_ids(self) -> set[int]:
         ids = {u for u in self.users if u}
-        if self.capability or self.organisation_id or self.roles:
+        if self.division_code or self.organisation_id:
             qs = User.objects.filter(is_active=True)
             if self.roles:
                 qs = qs.filter(role__in=self.roles)
             if self.capability:
                 roles = [role for role, caps in CAPABILITIES.items() if self.capability in caps]
                 qs = qs.filter(role__in=roles)
-            where = Q()
+            where = Q(pk__in=[])
             if self.division_code:
                 where |= Q(division_id__in=covering_divisions(self.division_code))
             if self.organisation_id:
                 where |= Q(organisation_id=self.organisation_id)
-            if where:
-                qs = qs.filter(where)
-            ids |= set(qs.values_list("pk", flat=True))
+            # a capability alone selects nobody: never "everyone who may", city-wide, by accident
+            ids |= set(qs.filter(where).values_list("pk", flat=True))
         return ids - {u for u in self.exclude if u}
 
 
