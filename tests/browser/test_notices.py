@@ -27,8 +27,8 @@ def both(page, shot, name: str) -> None:  # type: ignore[no-untyped-def]
     page.set_viewport_size(DESKTOP)
 
 
-def test_the_approver_sees_the_run_in_the_header_and_opens_it(live_server, page, shot, city_admin, city_checker,
-                                                             age_allowance, older):  # noqa: F811
+def test_the_approver_sees_the_run_in_the_header_and_opens_it(  # noqa: F811
+        live_server, page, shot, city_admin, city_checker, age_allowance, older):  # noqa: F811
     from yanglao.benefits import services
 
     older("19400101")
@@ -54,8 +54,8 @@ def test_the_approver_sees_the_run_in_the_header_and_opens_it(live_server, page,
     assert page.locator("[data-testid=notice-badge]").count() == 0
 
 
-def test_the_county_reads_the_sms_log_with_masked_numbers(live_server, page, shot, jiangcheng, home,
-                                                          new_person):  # noqa: F811
+def test_the_county_reads_the_sms_log_with_masked_numbers(  # noqa: F811
+        live_server, page, shot, jiangcheng, home, new_person):  # noqa: F811
     from yanglao.admissions import services
     from yanglao.admissions.defaults import ensure_default_rules
 
