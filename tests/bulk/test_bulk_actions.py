@@ -238,3 +238,25 @@ def test_the_confirmation_says_how_many_selected_records_the_action_does_not_app
     page = _post(client, "benefits.enrolments", action="approve", scope="ids", ids=[e.pk for e in rows])
     text = page.content.decode()
     assert "勾选的 2 条" in text and "所选范围内另有 1 条记录不适用此操作" in text
+
+
+def test_the_selected_reports_print_as_one_pdf_and_a_large_selection_becomes_a_print_job(
+        jiangcheng, make_due, monkeypatch, django_capture_on_commit_callbacks):
+    from yanglao.documents import services as documents
+    from yanglao.documents.models import DocumentJob, IssuedDocument
+
+    results = make_due(3)
+    client = page_client(jiangcheng)
+    page = client.get(reverse("assessments:list") + "?status=approved")
+    assert 'data-testid="bulk-action-print"' in page.content.decode()
+    response = _post(client, "assessments.list", action="print", scope="all", query="status=approved", confirmed="1")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content[:5] == b"%PDF-"
+    assert sorted(IssuedDocument.objects.values_list("object_id", flat=True)) == sorted(str(a.pk) for a in results)
+    # the due list prints the same reports; more than the documents module renders at once becomes a job
+    monkeypatch.setattr(documents, "MANY_IN_JOB", 2)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _post(client, "assessments.due", action="print", scope="all", query="", confirmed="1")
+    job = DocumentJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("documents:job", args=[job.pk])
+    assert job.total == 3

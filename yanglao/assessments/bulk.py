@@ -24,7 +24,7 @@ from yanglao.core.pickers import bind_pickers
 from yanglao.core.roles import Role
 
 from . import selectors, services
-from .choices import OPEN_STATES, RECORDABLE_STATES, Reason, RequestedVia, Scale, Status
+from .choices import OPEN_STATES, RECORDABLE_STATES, RESULT_STATES, Reason, RequestedVia, Scale, Status
 from .forms import SearchForm
 from .models import Assessment
 
@@ -159,6 +159,22 @@ LIST_COLUMNS = [
 ]
 
 
+def print_reports(by: User, qs: QuerySet[Assessment], comment: str) -> Any:
+    """The selected results' assessment reports as ONE PDF (documents module: numbered, QR-verifiable, audited);
+    a large selection becomes a print job and the answer is its page."""
+    from yanglao.documents.services import print_selection
+
+    return print_selection("assessments.report")(by, qs, comment)
+
+
+def _print_action() -> BulkAction:
+    return BulkAction(
+        name="print", label=_("打印所选评估报告（PDF）"), capability="assessments.view", kind="download",
+        download=print_reports, narrow=lambda qs: qs.filter(status__in=RESULT_STATES),
+        summary=_("将所选的已审核评估结果的评估报告合并为一个 PDF（每份带编号和核验二维码，含评估员、老年人或监护人、"
+                  "审核人签字栏和盖章处）；超过 50 份时在后台生成，完成后在打印任务页下载。打印记入审计日志。"))
+
+
 def register() -> None:
     register_bulk_list(BulkList(
         key="assessments.due", label=_("到期复评"), model=Assessment, list_url="assessments:due",
@@ -169,7 +185,7 @@ def register() -> None:
             name="reassess", label=_("发起复评"), capability="assessments.request", perform=reassess_one,
             summary=_("为每位老年人登记一条“定期复评”申请（工作人员发起），原评估结果保留并继续有效至新结果审核通过；"
                       "已有进行中评估或更新结果的不重复申请；档案不在册或已不在本辖区的不予办理并说明原因。"),
-        )],
+        ), _print_action()],
     ))
     register_bulk_list(BulkList(
         key="assessments.list", label=_("能力评估"), model=Assessment, list_url="assessments:list",
@@ -181,5 +197,5 @@ def register() -> None:
             form_class=AssignForm,
             summary=_("为每条“已申请”的评估派两名评估员：在老年人所在区域的在岗评估员中，每次选手上在办评估最少的两位"
                       "（派一条算一条，逐条均衡）。已派单的不重复派单；不是“已申请”状态的不予办理。"),
-            narrow=lambda qs: qs.filter(status__in=(Status.REQUESTED, Status.SCHEDULED)))],
+            narrow=lambda qs: qs.filter(status__in=(Status.REQUESTED, Status.SCHEDULED))), _print_action()],
     ))
