@@ -39,3 +39,9 @@ def pdf_pages(content: bytes) -> int:
 @pytest.fixture
 def text_of():
     return pdf_text
+
+
+@pytest.fixture(autouse=True)
+def _job_files_in_tmp(settings, tmp_path):
+    """Job PDFs go to the test's own directory, never the project's var/."""
+    settings.VAR_DIR = tmp_path

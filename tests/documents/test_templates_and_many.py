@@ -3,6 +3,8 @@ document with its own number (the bulk action's "print the selection"), refused 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.documents.conftest import pdf_pages, pdf_text
@@ -70,3 +72,13 @@ def test_print_selection_answers_one_pdf_or_a_job_for_a_large_selection(
     assert response.status_code == 302 and response["Location"] == f"/documents/jobs/{job.pk}/"
     job.refresh_from_db()
     assert job.status == "done" and job.total == 2 and IssuedDocument.objects.filter(job=job).count() == 2
+    # Old files are purged; the numbers keep verifying.
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    DocumentJob.objects.filter(pk=job.pk).update(finished_at=job.finished_at - dt.timedelta(days=8))
+    call_command("purge_document_files", "--older-than", "7")
+    job.refresh_from_db()
+    assert job.file_path == "" and "已按期清理" in job.message and not list(Path(services.jobs_dir()).glob(f"job-{job.pk}-*"))
+    assert IssuedDocument.objects.filter(job=job).count() == 2

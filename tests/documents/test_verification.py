@@ -58,3 +58,15 @@ def test_the_qr_code_points_at_the_verification_page(person, workflow, jiangchen
     doc = services.render_one("assessments.report", a, jiangcheng).issued[0]
     assert services.verify_url(doc.number, doc.content_hash) == (
         f"https://yanglao.yangjiang.gov.cn/public/documents/verify/{doc.number}?h={doc.content_hash}")
+
+
+def test_verification_is_limited_per_address(person, workflow, jiangcheng, monkeypatch):
+    from yanglao.documents import views
+
+    a = workflow(person)
+    doc = services.render_one("assessments.report", a, jiangcheng).issued[0]
+    monkeypatch.setattr(views, "VERIFY_LIMIT", 2)
+    client = Client()
+    url = f"/public/documents/verify/{doc.number}?h={doc.check_code}"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert "核验过于频繁" in client.get(url).content.decode()

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 JOB_QUEUE = "imports"  # long work: never on the payment runs' queue (docs/configuration.md)
 MANY_IN_JOB = 50  # render_many of more records than this belongs in a job (start_job)
+# A job whose heartbeat is older than this has lost its worker. Laying out one very large sheet gives no
+# heartbeat while WeasyPrint works, hence more room than the imports' IMPORT_STALE_MINUTES.
+JOB_STALE_MINUTES = 60
 
 
 @dataclass
@@ -231,6 +234,8 @@ def _render(entry: DocumentKind, records: list[Any], user: User, *, reveal: bool
             html.append(_html(entry, content, wording, issued))
             if progress and n % 10 == 0:
                 progress(n)
+        if progress:
+            progress(len(records))  # a heartbeat before the layout, the long part of a large sheet
         if not html:
             raise ValidationFailed(result.refused[0][1] if result.refused else "没有可打印的文书",
                                    details={"refused": [{"id": str(i), "reason": r} for i, r in result.refused]})
@@ -353,7 +358,7 @@ def run_job(job_id: int) -> None:
 
 def fail_stale_jobs() -> int:
     """A running job whose worker stopped beating is marked failed (and may be queued again)."""
-    limit = timezone.now() - dt.timedelta(minutes=getattr(settings, "IMPORT_STALE_MINUTES", 15))
+    limit = timezone.now() - dt.timedelta(minutes=JOB_STALE_MINUTES)
     return DocumentJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=limit).update(
         status=JobStatus.FAILED, finished_at=timezone.now(), message="生成中断（后台任务停止），请重新生成")
 
@@ -437,3 +442,15 @@ def print_selection(kind: str) -> Callable[[User, models.QuerySet[Any], str], An
         return response
 
     return download
+
+
+def purge_job_files(*, days: int = 7) -> int:
+    """Delete the files of jobs finished more than ``days`` days ago (they may hold many people's data);
+    the issue records stay, so the printed numbers keep verifying."""
+    limit = timezone.now() - dt.timedelta(days=max(0, days))
+    n = 0
+    for job in DocumentJob.objects.filter(finished_at__lt=limit).exclude(file_path=""):
+        Path(job.file_path).unlink(missing_ok=True)
+        DocumentJob.objects.filter(pk=job.pk).update(file_path="", message=job.message + "（文件已按期清理）")
+        n += 1
+    return n
