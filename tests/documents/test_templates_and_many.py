@@ -82,3 +82,18 @@ def test_print_selection_answers_one_pdf_or_a_job_for_a_large_selection(
     job.refresh_from_db()
     assert job.file_path == "" and "已按期清理" in job.message and not list(Path(services.jobs_dir()).glob(f"job-{job.pk}-*"))
     assert IssuedDocument.objects.filter(job=job).count() == 2
+
+
+def test_the_county_prints_the_selected_approved_assessments_as_one_pdf_from_the_list(new_person, workflow, jiangcheng):
+    done = [workflow(new_person(name=name)) for name in ("黄秀英", "林国强")]
+    pending = workflow(new_person(name="陈少芬"), until="submitted")
+    client = page_client(jiangcheng)
+    ids = [str(a.pk) for a in (*done, pending)]
+    confirm = client.post("/bulk/assessments.list/", {"action": "print", "scope": "ids", "ids": ids})
+    assert confirm.status_code == 200 and "打印所选评估报告" in confirm.content.decode()
+    response = client.post("/bulk/assessments.list/", {"action": "print", "scope": "ids", "ids": ids, "confirmed": "1"})
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(pdf_text(response.content).split())
+    assert "黄秀英" in text and "林国强" in text and "陈少芬" not in text
+    assert text.count("老年人或监护人（签字）") == 2 and text.count("（评估机构盖章）") == 2
+    assert sorted(IssuedDocument.objects.values_list("object_id", flat=True)) == sorted(str(a.pk) for a in done)
