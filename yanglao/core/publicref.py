@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 
@@ -32,6 +33,27 @@ PER_REFERENCE = (5, 3600)
 
 def new_reference() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def fill_missing(model: Any, field: str = "public_ref", batch: int = 1000) -> int:
+    """Give every row without one a fresh reference (the migrations that add the field use it before making
+    it unique); references are drawn until unused within the run. Returns how many rows were filled."""
+    used: set[str] = set()
+    rows: list[Any] = []
+    filled = 0
+    for obj in model.objects.filter(**{f"{field}__isnull": True}).only("pk").iterator():
+        ref = new_reference()
+        while ref in used:
+            ref = new_reference()
+        used.add(ref)
+        setattr(obj, field, ref)
+        rows.append(obj)
+        if len(rows) >= batch:
+            model.objects.bulk_update(rows, [field])
+            filled += len(rows)
+            rows = []
+    model.objects.bulk_update(rows, [field])
+    return filled + len(rows)
 
 
 def display(reference: str) -> str:

@@ -6,22 +6,9 @@ import yanglao.core.publicref
 
 
 def fill(apps, schema_editor):
-    from yanglao.core.publicref import new_reference
+    from yanglao.core.publicref import fill_missing
 
-    Model = apps.get_model("admissions", "Application")
-    used = set()
-    rows = []
-    for obj in Model.objects.filter(public_ref__isnull=True).only("pk").iterator():
-        ref = new_reference()
-        while ref in used:
-            ref = new_reference()
-        used.add(ref)
-        obj.public_ref = ref
-        rows.append(obj)
-        if len(rows) >= 1000:
-            Model.objects.bulk_update(rows, ["public_ref"])
-            rows = []
-    Model.objects.bulk_update(rows, ["public_ref"])
+    fill_missing(apps.get_model("admissions", "Application"))
 
 
 class Migration(migrations.Migration):
