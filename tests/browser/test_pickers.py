@@ -97,7 +97,7 @@ def test_apply_for_admission_picking_the_person_by_name(live_server, page, brows
     assert page.input_value("input[name=person]") == str(person.pk)
     page.select_option("#id_institution", str(home.pk))
     page.click("button:has-text('受理')")
-    page.wait_for_url("**/admissions/?institution=*")
+    page.wait_for_url("**/admissions/applications/*/receipt/")  # the receipt with the public reference
     assert Application.objects.get().person == person
 
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)

@@ -346,6 +346,10 @@ def test_an_upload_over_the_limit_is_refused_with_a_message_and_nothing_is_store
 
     from yanglao.people.models import ImportJob
 
+    def stored() -> set[str]:  # what earlier tests left in the (per-process) storage is not this test's
+        return set(default_storage.listdir("imports")[1]) if default_storage.exists("imports") else set()
+
+    before = stored()
     limits = {"people": (1, 1000)}
     with override_settings(UPLOAD_LIMITS=limits):
         client.force_login(jiangcheng)
@@ -355,4 +359,4 @@ def test_an_upload_over_the_limit_is_refused_with_a_message_and_nothing_is_store
     assert response.status_code == 200
     assert "超过老年人信息导入每个文件 1 MB 的上限" in page
     assert ImportJob.objects.count() == 0
-    assert not default_storage.exists("imports") or not default_storage.listdir("imports")[1]
+    assert stored() == before  # nothing of this upload was stored

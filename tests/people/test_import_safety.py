@@ -138,7 +138,7 @@ def test_the_demo_starts_one_worker_per_queue_and_the_default_worker_never_takes
     monkeypatch.setattr(serve_demo.subprocess, "Popen", FakeWorker)
     monkeypatch.setattr(serve_demo, "call_command", lambda *a, **k: None)
     serve_demo.Command().handle(addr="127.0.0.1:0")
-    queues = [args[args.index("--queue-name") + 1] for args in started]
+    queues = [args[args.index("--queue") + 1] for args in started]
     assert queues == ["default", "imports"]
 
 

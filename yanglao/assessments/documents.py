@@ -38,7 +38,7 @@ def report_document(assessment: Assessment, *, user: Any, reveal: bool = False) 
         signatures=[f"评估员　{names[0]}", f"评估员　{names[1]}", "老年人或监护人",
                     f"审核人　{a.reviewer.display_name if a.reviewer else ''}"],
         seals=["评估机构"],
-        label=f"{person.name} · {a.assessed_on:%Y-%m-%d} 评估",
+        label=f"{person.name} · {a.assessed_on:%Y-%m-%d} 评估" if a.assessed_on else f"{person.name} · 评估",
     )
 
 

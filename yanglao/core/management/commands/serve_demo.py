@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "演示：启动后台任务进程（每个队列一个 db_worker）和网页服务。"
+    help = "演示：启动后台任务进程（每个队列一个 yanglao worker）和网页服务。"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
