@@ -132,10 +132,10 @@ def run_wrk(wrk: str, base: str, paths: list[str], header: tuple[str, str] | Non
         fail(f"wrk failed on {name} ({out.returncode}): {out.stderr.strip() or out.stdout.strip()}", code=1)
     raw = json.loads(line.removeprefix("WRKJSON "))
     errors = raw["non2xx"] + raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
-    if raw["requests"] == 0:
+    if raw["requests"] == 0 and not name.startswith("warmup"):
         fail(f"{name}: no request completed in {duration} s (every request slower than the run): use a longer --duration",
              code=1)
-    return {"requests": raw["requests"], "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+    return {"requests": raw["requests"], "rps": raw["requests"] / (raw["duration_us"] / 1e6) if raw["duration_us"] else 0.0,
             "p50_ms": raw["p50_us"] / 1000, "p95_ms": raw["p95_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
             "max_ms": raw["max_us"] / 1000, "errors": errors, "non2xx": raw["non2xx"],
             "socket_errors": raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]}
@@ -148,6 +148,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     p.add_argument("--connections", type=int, default=50, help="concurrent connections (default 50)")
     p.add_argument("--duration", type=int, default=30, help="seconds of load per page (default 30)")
+    p.add_argument("--warmup", type=int, default=5, help="seconds of discarded load per page first (default 5)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
     args = p.parse_args()
     wrk = shutil.which("wrk")
@@ -213,6 +214,11 @@ def main() -> None:
         headers = {name: (bearer if name == "api_list" else cookie) for name in pages}
         for name, paths in pages.items():
             check_page(base, paths[0], headers[name])
+        # warm-up, discarded: every worker imports its views and fills its caches on its first requests
+        for name in ["health", *pages]:
+            paths = ["/health/live"] if name == "health" else pages[name]
+            run_wrk(wrk, base, paths, None if name == "health" else headers[name], connections=args.connections,
+                    threads=args.wrk_threads, duration=args.warmup, scratch=scratch, name=f"warmup-{name}")
         order = ["health_first", *pages, "health_last"]
         load_start = os.getloadavg()[0]
         for name in order:
@@ -251,7 +257,8 @@ def main() -> None:
         if ratio > worst_ratio:
             worst, worst_ratio = name, ratio
         log(f"load page={name} p50_ms={f['p50_ms']:.1f} p95_ms={f['p95_ms']:.1f} p99_ms={f['p99_ms']:.1f} "
-            f"rps={f['rps']:.1f} requests={f['requests']:.0f} errors={f['errors']:.0f} health_ratio={ratio:.2f}")
+            f"rps={f['rps']:.1f} requests={f['requests']:.0f} errors={f['errors']:.0f} health_ratio={ratio:.2f} "
+            f"p50_health_ratio={f['p50_ms'] / health['p50_ms']:.1f}")
     if errors:
         tail = (scratch / "server.log").read_text()[-3000:]
         print(f"server log (end):\n{tail}", file=sys.stderr)
