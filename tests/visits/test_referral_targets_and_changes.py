@@ -150,3 +150,15 @@ def test_the_missed_list_downloads_as_a_spreadsheet_and_the_download_is_audited(
     assert rows[1][2] == "北门社区" and rows[1][3] == BEIMEN and rows[1][8] == "逾期未记录（未登记原因）"
     line = AuditEntry.objects.filter(action="export", object_type="visits.visit").get()
     assert line.extra["count"] == 1 and line.actor_id == nanen.pk
+
+
+def test_typed_text_in_the_missed_list_download_stays_text_never_a_formula(person, visitor, beimen, nanen):
+    from yanglao.visits import plans
+
+    visitor('=HYPERLINK("http://x.cn")', user=beimen)
+    person(living="alone", name="陈秀英")
+    month = selectors.last_month()
+    plans.generate("441702", month)
+    content = page_client(nanen).get(f"/visits/missed/export/?month={month:%Y-%m}").content
+    cell = load_workbook(io.BytesIO(content)).active["F2"]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"  # a string cell, not a formula

@@ -431,7 +431,7 @@ def result_workbook(job: BulkJob) -> bytes:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("处理结果")
-    ws.append(["操作", job.action_label, "说明", job.comment])
+    sheet_row(ws, ["操作", job.action_label, "说明", job.comment])  # the comment is typed text
     ws.append(["结果", summary(job)])
     ws.append([])
     ws.append(["序号", "记录编号", "记录", "结果", "说明"])

@@ -96,6 +96,7 @@ def missed_workbook(user: Any, month: dt.date, within: str) -> tuple[bytes, int]
 
     from openpyxl import Workbook
 
+    from yanglao.core.cells import sheet_row
     from yanglao.core.divisions import division_short_name
 
     today = timezone.localdate()
@@ -105,7 +106,7 @@ def missed_workbook(user: Any, month: dt.date, within: str) -> tuple[bytes, int]
     sheet = book.create_sheet(f"{month:%Y年%m月}未探访名单")
     sheet.append(["姓名", "年龄", "村（社区）", "社区代码", "探访等级", "探访人员", "应探访日期", "状态", "原因"])
     for v in rows:
-        sheet.append([v.person.name, v.person.age_on(today), names.get(v.division_code, ""), v.division_code,
+        sheet_row(sheet, [v.person.name, v.person.age_on(today), names.get(v.division_code, ""), v.division_code,
                       v.tier_name, v.visitor.name if v.visitor else "未分配", f"{v.due_date:%Y-%m-%d}",
                       str(v.get_status_display()), missed_reason_text(v, today)])
     out = io.BytesIO()
