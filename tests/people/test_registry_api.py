@@ -176,3 +176,20 @@ def test_township_staff_see_only_their_township(new_person, divisions):
     got = api_client(township).get(URL).json()
     assert got["count"] == 1 and got["results"][0]["id"] == inside.pk
     assert api_client(township).get(f"{URL}{outside.pk}/").status_code == 404
+
+
+def test_a_registration_whose_answer_cannot_be_read_is_not_saved(api, monkeypatch):
+    """The database going away between the save and the answer's read must not leave a saved person behind a
+    503 that says 未保存 (the client would register them again): the write and its answer are one transaction."""
+    from django.db import OperationalError
+
+    from yanglao.people.api import PersonSerializer
+
+    def lost(self, instance):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(PersonSerializer, "to_representation", lost)
+    api.raise_request_exception = False
+    got = post(api, body())
+    assert got.status_code >= 500
+    assert not Person.objects.exists()

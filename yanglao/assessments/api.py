@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yanglao.core.api.atomic import AnswerInsideTheWriteMixin
 from yanglao.core.api.lengths import lengths_from
 from yanglao.core.audit import audit_sensitive_list, audit_sensitive_view
 from yanglao.core.errors import Forbidden, NotFound, ValidationFailed
@@ -176,7 +177,7 @@ def _user(pk: Any, field: str) -> User:
     return user
 
 
-class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AssessmentViewSet(AnswerInsideTheWriteMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Assessments the caller may see (assessors: only their assignments)."""
 
     serializer_class = AssessmentSerializer

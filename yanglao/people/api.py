@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from yanglao.core.api.atomic import AnswerInsideTheWriteMixin
 from yanglao.core.api.audited import AuditedViewsMixin
 from yanglao.core.api.lengths import lengths_from
 from yanglao.core.dictionaries import dictionary_labels
@@ -126,7 +127,7 @@ FILTERS = [
 ]
 
 
-class PersonViewSet(AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PersonViewSet(AnswerInsideTheWriteMixin, AuditedViewsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PersonSerializer
     audit_list_fields: ClassVar[list[str]] = ["id_number(masked)", "phone(masked)", "categories"]
 
