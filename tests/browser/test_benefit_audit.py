@@ -145,3 +145,24 @@ def test_death_list_to_recoveries_held_back_lines_and_line_trace(live_server, pa
     page.click("[data-testid=account-save]")
     assert "12–30位数字" in page.inner_text("[data-testid=account-form]")
     _both(page, shot, "benefit-audit-08-account-fix")
+
+
+def test_the_city_edits_a_banks_layout_and_sees_its_sample(live_server, page, shot):
+    make_user(Role.CITY_ADMIN, "4417", username="city", real_name="陈志明")
+    login(page, live_server, "city", PASSWORD)
+    page.goto(f"{live_server.url}/benefits/")
+    page.click("[data-testid=nav-bank-formats]")
+    assert page.locator("[data-testid=bank-format]").count() >= 3  # the layouts migration 0003 installs
+    _both(page, shot, "benefits-bank-formats")
+    page.click("[data-testid=bank-format-new]")
+    page.fill("#id_code", "icbc")
+    page.fill("#id_bank_name", "中国工商银行阳江分行")
+    page.fill("#id_columns", "银行账号，户名，金额")
+    page.fill("#id_header", "H|{count.__class__}")
+    page.fill("#id_filename_pattern", "ICBC_{run}.txt")
+    page.click("[data-testid=bank-format-form] button[type=submit]")
+    assert "不认识的占位符" in page.content()
+    _both(page, shot, "benefits-bank-format-error")
+    page.fill("#id_header", "H|{date}|{count}|{total}")
+    page.click("[data-testid=bank-format-form] button[type=submit]")
+    assert "已保存代发文件格式" in page.content() and "H|20261130|2|2250.00" in page.content()

@@ -676,6 +676,8 @@ class BankFileFormat(AuditedModel):
 
     class Meta:
         ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                               name="bank_format_one_default")]
         verbose_name = _("银行代发文件格式")
         verbose_name_plural = _("银行代发文件格式")
 

@@ -303,13 +303,29 @@ BANK_COLUMNS = {"seq": "序号", "line_id": "明细编号", "name": "姓名", "i
                 "holder": "户名", "amount": "金额", "summary": "摘要", "month": "所属月份", "bank_name": "开户银行"}
 
 
+def _unencodable(lines: list[str], encoding: str, exc: UnicodeEncodeError) -> str:
+    """Which line holds the character the bank's encoding cannot write (a rare character in a name, 生僻字)."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.encode(encoding)
+        except UnicodeEncodeError as bad:
+            char = line[bad.start:bad.end]
+            return (f"代发文件第 {number} 行含有 {encoding.upper()} 编码写不出的字“{char}”（生僻字）："
+                    "请选用 GB18030 或 UTF-8 编码的银行格式，或与银行确认该字的写法后修改户名")
+    return f"代发文件含有 {encoding.upper()} 编码写不出的字符：{exc.reason}"
+
+
 def bank_file(*, by: User, run: PaymentRun, fmt: Any, reason: str) -> tuple[bytes, str]:
     """The payment file in a bank's configured layout (BankFileFormat): exactly the payable lines with
     the full ID and account numbers the bank needs — an audited export with its reason, for those who
     may issue payments — checked against its own count and total before it is handed out."""
     from yanglao.core.audit import require_reveal_reason
 
+    from .bankformats import render, template_error
+
     _check_payable(by, run)
+    if any(template_error(t) for t in (fmt.header, fmt.trailer, fmt.filename_pattern)):
+        raise ValidationFailed(f"银行格式“{fmt.bank_name}”的首行、尾行或文件名模板有误，请先在“代发文件格式”中修改")
     if not by.can("benefits.export_full"):
         raise Forbidden("您没有导出含完整身份证号码的代发文件的权限")
     why = require_reveal_reason(reason)
@@ -323,7 +339,7 @@ def bank_file(*, by: User, run: PaymentRun, fmt: Any, reason: str) -> tuple[byte
     sep = fmt.separator.replace("\\t", "\t")
     lines: list[str] = []
     if fmt.header:
-        lines.append(fmt.header.format(**values))
+        lines.append(render(fmt.header, values))
     if fmt.column_titles:
         lines.append(sep.join(BANK_COLUMNS.get(c, c) for c in fmt.columns))
     for r in rows:
@@ -332,15 +348,18 @@ def bank_file(*, by: User, run: PaymentRun, fmt: Any, reason: str) -> tuple[byte
                  "month": r.month, "bank_name": r.bank_name}
         lines.append(sep.join(str(csv_row([cells.get(c, "")])[0]).replace(sep, " ") for c in fmt.columns))
     if fmt.trailer:
-        lines.append(fmt.trailer.format(**values))
-    content = ("\r\n".join(lines) + "\r\n").encode(fmt.encoding, errors="strict")
+        lines.append(render(fmt.trailer, values))
+    try:
+        content = ("\r\n".join(lines) + "\r\n").encode(fmt.encoding, errors="strict")
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed(_unencodable(lines, fmt.encoding, exc)) from exc
     with audit_context(by):
         audit_export(Entitlement, count=count, fmt=f"bank-{fmt.code}",
                      filters={"run": run.pk, "programme": run.programme.code, "month": f"{run.month:%Y-%m}",
                               "account_numbers": "full", "id_numbers": "full", "total": f"{total:.2f}",
                               "held_back": len(skip)},
                      masked=False, division_code=run.division_code, reason=why)
-    return content, fmt.filename_pattern.format(**values)
+    return content, render(fmt.filename_pattern, values)
 
 
 def result_template(run: PaymentRun) -> bytes:

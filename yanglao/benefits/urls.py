@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audit
+from . import views, views_audit, views_bankformats
 
 app_name = "benefits"
 
@@ -39,5 +39,8 @@ urlpatterns = [
     path("runs/<int:pk>/bank-file/", views_audit.run_bank_file, name="run_bank_file"),
     path("lines/<int:pk>/", views_audit.line_trace, name="line"),
     path("insurance/", views_audit.insurance, name="insurance"),
+    path("bank-formats/", views_bankformats.bank_formats, name="bank_formats"),
+    path("bank-formats/new/", views_bankformats.bank_format_edit, name="bank_format_create"),
+    path("bank-formats/<int:pk>/", views_bankformats.bank_format_edit, name="bank_format_edit"),
     path("runs/<int:pk>/insurer-file/", views_audit.insurer_file, name="insurer_file"),
 ]
