@@ -300,6 +300,7 @@ def _restart_under_load(cluster: Cluster, dump: Path, tmp_path: Path) -> None:
                     "contacts": [{"name": "家属", "relation": "子女", "phone": f"139{n:08d}"}]}, token)
                 results.append((sent, status, body, number))
 
+        stop_at[0] = time.monotonic() + 120  # from now: restoring and starting under load can take a minute
         threads = [threading.Thread(target=client) for _ in range(4)]
         for t in threads:
             t.start()
