@@ -178,8 +178,10 @@ def _move_copies(person: Person, *, old: str) -> None:
     from yanglao.core.audit import audit_bulk
 
     for model, field in [(PersonCategory, "person"), (Contact, "person"), *PERSON_DIVISION_COPIES]:
-        moved = model.objects.filter(**{field: person}).exclude(division_code=person.division_code).update(
-            division_code=person.division_code)
+        rows = model.objects.filter(**{field: person})
+        moved = rows.exclude(division_code=person.division_code).update(division_code=person.division_code)
+        if model is PersonCategory and not moved:  # PostgreSQL moved them with the person (people.0011)
+            moved = rows.count()
         if moved:
             audit_bulk(model, operation="person_moved", count=moved, division_code=person.division_code,
                        params={"person": person.pk, "from": old, "to": person.division_code})
