@@ -240,3 +240,19 @@ def test_a_write_off_needs_a_reason_and_another_persons_approval(city_admin, cit
         recoveries.write_off_approve(by=city_admin, recovery=rec)
     rec = recoveries.write_off_approve(by=city_checker, recovery=rec)
     assert rec.status == "written_off" and rec.outstanding == 0
+
+
+def test_a_confirmed_assistance_list_writes_categories_the_category_search_finds(jiangcheng, two_paid):
+    """The list's categories carry the person's community (the category search reads the holders in an area
+    from the category rows, issue 22)."""
+    from yanglao.people import selectors
+
+    a, _ = two_paid
+    content = gbk_csv(["姓名,身份证号码,救助类别,变动类型,变动日期", f"{a.name},{a.plain_id},特困,纳入,2026-10-01"])
+    batch = matching.match_import(by=jiangcheng, kind="assistance", filename="特困.csv", content=content,
+                                  source_unit="江城区民政局社会救助股", document_no="江民救〔2026〕10号", today=TODAY)
+    matching.match_confirm(by=jiangcheng, batch=batch)
+    row = PersonCategory.objects.get(person=a, category="tekun")
+    assert row.division_code == a.division_code
+    found = selectors.search_people(jiangcheng, {"category": "tekun", "division": a.division_code})
+    assert a.pk in {p.pk for p in found}
