@@ -13,9 +13,10 @@ from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 
 from yanglao.core.idnumber import IdNumberError, PhoneError, normalise_phone, parse_id_number
-from yanglao.core.pagination import KeysetOrder
+from yanglao.core.pagination import KeysetOrder, fast_counts
 from yanglao.core.privacy import guard_identifier_search
-from yanglao.core.scope import _scope_q, restrict
+from yanglao.core.roles import ORGANISATION_ROLES
+from yanglao.core.scope import _scope_q, division_in_scope, restrict
 from yanglao.core.tabular import clean_text
 
 from .choices import AGE_BANDS, Status
@@ -319,24 +320,41 @@ def likely_duplicates(user: Any, *, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def count_by_division(codes: list[str], user: Any) -> dict[str, int]:
-    """Active older people per division (for the division browser)."""
+    """Active older people per division (the division browser, the workbench's 辖区概况).
+
+    Each division's count is exact while it has at most EXACT_COUNT_LIMIT (10,000) such people, and
+    beyond it the planner's estimate (an ``Estimate``, shown 约) — two statements whatever the number of
+    divisions (one EXPLAIN, one capped count of those estimated few), so a county's overview of its
+    townships at 1,000,000 people costs milliseconds instead of a 216,000-row grouped count (1.4 s)."""
     if not codes:
         return {}
-    n = len(codes[0])
-    rows = (
-        people_for(user)
-        .filter(status=Status.ACTIVE)
-        .filter(Q(*[Q(division_code__startswith=c) for c in codes], _connector=Q.OR))
-        .annotate(prefix=Substr("division_code", 1, n))
-        .values("prefix")
-        .annotate(n=Count("id"))
-    )
-    return {r["prefix"]: r["n"] for r in rows}
+    counts = fast_counts([_active_within(user, c) for c in codes], verify=False)
+    return dict(zip(codes, counts, strict=True))
+
+
+def _active_within(user: Any, code: str) -> QuerySet[Person]:
+    """Active people of division `code` that `user` may see. A division inside a staff user's jurisdiction
+    is filtered by its own prefix alone — the scope's prefix is implied by it — so the planner estimates
+    one range (two LIKEs on the same column are multiplied as if independent: 216 rows for 26,000)."""
+    if (division_in_scope(user, code) and getattr(user, "role", None) not in ORGANISATION_ROLES
+            and user.is_authenticated and user.is_active):
+        return Person.objects.filter(status=Status.ACTIVE, division_code__startswith=code)
+    return people_for(user).filter(status=Status.ACTIVE, division_code__startswith=code)
+
+
+def _shown(n: int) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("约 %(n)s") % {"n": f"{n:,}"} if getattr(n, "approximate", False) else f"{n:,}"
 
 
 def workbench_people(user: Any) -> str:
-    return f"{people_for(user).filter(status=Status.ACTIVE).count():,}"
+    """Active older people in the user's jurisdiction: exact up to 10,000, the planner's estimate (约) beyond
+    (``fast_counts``: one EXPLAIN, and a count of at most 10,001 rows only when the estimate is small). At
+    1,000,000 people a county's 209,956 are estimated 209,609."""
+    return _shown(fast_counts([people_for(user).filter(status=Status.ACTIVE)], verify=False)[0])
 
 
 def workbench_people_80(user: Any) -> str:
-    return f"{search_people(user, {'age_min': 80, 'status': Status.ACTIVE}).count():,}"
+    """Of them, those aged 80 or more, counted the same way (a county's 29,873 estimated 31,131)."""
+    return _shown(fast_counts([search_people(user, {"age_min": 80, "status": Status.ACTIVE})], verify=False)[0])
