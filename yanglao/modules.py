@@ -17,6 +17,7 @@ MODULES = [
     "workforce",
     "planning",
     "prepaid",
+    "policytasks",
     "documents",
     "exchanges",
     "portal",

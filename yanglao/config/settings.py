@@ -364,6 +364,7 @@ UPLOAD_LIMITS = {
                          envint("YANGLAO_UPLOAD_MAX_ROWS_PLANNING_ESTATES", 20_000)),
     "custody_statement": (envint("YANGLAO_UPLOAD_MAX_MB_CUSTODY_STATEMENT", 10),
                           envint("YANGLAO_UPLOAD_MAX_ROWS_CUSTODY_STATEMENT", 50_000)),
+    "policytasks_attachment": (envint("YANGLAO_UPLOAD_MAX_MB_POLICYTASKS_ATTACHMENT", 10), 0),  # one document per file
 }
 # An OpenStreetMap extract uploaded through the planning console (larger files: `yanglao load_osm FILE`).
 PLANNING_OSM_MAX_MB = envint("YANGLAO_PLANNING_OSM_MAX_MB", 200)

@@ -49,7 +49,7 @@ NAV: list[NavItem] = [
     NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
     NavItem("exchanges", _("数据交换"), "exchanges:home", "exchanges.view", "⇄"),
     NavItem("portal", _("信息公开"), "portal_console:index", "portal.view", "☷"),
-    NavItem("policytasks", _("政策督办"), None, None, "✓"),
+    NavItem("policytasks", _("政策督办"), "policytasks:list", "policytasks.view", "✓"),
     NavItem("dashboard", _("指标监测"), None, None, "▤"),
     NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),
     NavItem("notices", _("消息中心"), "notices:inbox", None, "✉"),

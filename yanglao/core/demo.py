@@ -24,11 +24,18 @@ DEMO_ACCOUNTS: list[tuple[str, str, str | None, str, str | None]] = [
     ("auditor", Role.AUDITOR, "4417", "许雅琴（审计）", None),
     ("carehome", Role.INSTITUTION_OPERATOR, None, "莫少芬（江城区社会福利中心）", "institution"),
     ("provider", Role.SERVICE_PROVIDER, None, "关国栋（康乐居家服务中心）", "provider"),
+    # 责任单位 of the policy tasks (yanglao/policytasks): city departments reporting on their tasks.
+    ("ziranziyuan", Role.RESPONSIBLE_UNIT, None, "李振华（市自然资源局）", "ziranziyuan"),
+    ("weijian", Role.RESPONSIBLE_UNIT, None, "陈丽娟（市卫生健康局）", "weijian"),
+    ("renshe", Role.RESPONSIBLE_UNIT, None, "黄伟明（市人力资源社会保障局）", "renshe"),
 ]
 
 DEMO_ORGANISATIONS = {
     "institution": ("阳江市江城区社会福利中心", OrganisationKind.INSTITUTION, "441702001"),
     "provider": ("阳江市康乐居家养老服务中心", OrganisationKind.PROVIDER, "441702002"),
+    "ziranziyuan": ("市自然资源局", OrganisationKind.GOVERNMENT, "4417"),
+    "weijian": ("市卫生健康局", OrganisationKind.GOVERNMENT, "4417"),
+    "renshe": ("市人力资源社会保障局", OrganisationKind.GOVERNMENT, "4417"),
 }
 
 

@@ -71,6 +71,7 @@ class Division(models.Model):
 class OrganisationKind(models.TextChoices):
     INSTITUTION = "institution", _("养老机构运营方")
     PROVIDER = "provider", _("居家社区服务商")
+    GOVERNMENT = "government", _("责任单位（政府部门）")
     OTHER = "other", _("其他")
 
 

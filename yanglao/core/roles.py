@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SERVICE_PROVIDER = "service_provider", _("服务商")
     INSPECTOR = "inspector", _("检查人员")
     AUDITOR = "auditor", _("审计员")
+    RESPONSIBLE_UNIT = "responsible_unit", _("责任单位经办人")
 
 
 # Roles bound to a division (their jurisdiction) and roles bound to an organisation.
@@ -33,7 +34,9 @@ DIVISION_ROLES = frozenset(
         Role.AUDITOR,
     }
 )
-ORGANISATION_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.SERVICE_PROVIDER})
+# A responsible unit (责任单位: a city department such as 市自然资源局) reports on the policy tasks assigned to it
+# (yanglao/policytasks); its accounts are bound to the unit's organisation like an operator's.
+ORGANISATION_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.SERVICE_PROVIDER, Role.RESPONSIBLE_UNIT})
 
 # The division level each division role is normally bound to (city=2, county=3, township=4,
 # community=5); create_staff checks it so a "county staff" account is not bound to a village.
@@ -64,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.SERVICE_PROVIDER: frozenset(),
     Role.INSPECTOR: frozenset({"divisions.view"}),
     Role.AUDITOR: frozenset({"divisions.view", "audit.view"}),
+    Role.RESPONSIBLE_UNIT: frozenset(),
 }
 
 

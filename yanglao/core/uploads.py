@@ -28,6 +28,7 @@ KIND_LABELS = {
     "matching": "数据比对名单",
     "planning_estates": "住宅小区配建导入",
     "custody_statement": "预收费存管对账单",
+    "policytasks_attachment": "政策任务进展附件",
 }
 
 
