@@ -171,11 +171,24 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     from tests.homecare.world import homecare_world
 
     pk.update(homecare_world(county=jiangcheng, checker=city_checker, person=person))
+    pk.update(_policytasks_world(jiangcheng))
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
               "format": ["json"], "key": ["living_situation"],
-              "kind": ["redeem", "gift", "donate", "grant", "assessments.report"], "number": ["2026-00000001"]}
+              "kind": ["redeem", "gift", "donate", "grant", "assessments.report"], "number": ["2026-00000001", "3"]}
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
+
+
+def _policytasks_world(county: Any) -> dict[str, Any]:
+    from yanglao.policytasks import services as pt
+    from yanglao.policytasks.models import Assignment
+
+    pt.load_table()
+    a = Assignment.objects.get(task__number=3, division_code=county.division_id)
+    report = pt.report_add(by=county, assignment=a, period=dt.date(2026, 11, 1), reported_on=dt.date(2026, 11, 2),
+                           percent=10, text="进展", files=[("纪要.pdf", b"%PDF-1.4\n%%EOF\n")])
+    return {"policytasks/assignments/": a.pk, "policytasks/attachments/": report.attachments.get().pk,
+            "policytasks/reports/": report.pk}
 
 
 def _homeadapt_world(staff: Any, person: Any, home: Any) -> dict[str, Any]:

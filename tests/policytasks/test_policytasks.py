@@ -253,3 +253,10 @@ def test_the_demo_shows_every_status(divisions):
     assert all(counts.values()), counts
     assert sum(counts.values()) == 40
     assert "未重复生成" in load_demo(seed=2026)
+
+
+def test_the_bureau_prints_a_task_sheet_and_a_county_cannot_print_a_task_it_does_not_share(table, city_admin, jiangcheng):
+    task = Task.objects.get(number=2)  # 市民政局 alone: no county answers for it
+    got = page_client(city_admin).post(f"/documents/print/policytasks.task/{task.pk}/")
+    assert got.status_code == 200 and got["Content-Type"] == "application/pdf" and got.content.startswith(b"%PDF")
+    assert page_client(jiangcheng).post(f"/documents/print/policytasks.task/{task.pk}/").status_code == 404

@@ -13,7 +13,7 @@ class PolicytasksConfig(AppConfig):
         from yanglao.core.selectors import register_workbench_card
         from yanglao.core.todos import register_todo
 
-        from . import notices, workbench
+        from . import documents, notices, workbench
 
         view = {"policytasks.view", "policytasks.export"}
         register_capabilities({
@@ -32,3 +32,4 @@ class PolicytasksConfig(AppConfig):
         register_workbench_card("policytasks_overdue", _("政策任务逾期"), workbench.card_overdue,
                                 capability="policytasks.view")
         notices.register()
+        documents.register()

@@ -221,7 +221,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         c = latest.get(t.pk)
         sheet_row(ws, [t.number, t.measure, t.title, t.requirement, t.lead.name, t.units_text, t.deadline_text,
                        f"{t.due_date:%Y-%m-%d}" if t.due_date else "持续实施",
-                       f"{t.revised_due:%Y-%m-%d}" if t.revised_due else "", t.revised_reason, Status(t.status).label,
+                       f"{t.revised_due:%Y-%m-%d}" if t.revised_due else "", t.revised_reason, str(Status(t.status).label),
                        t.progress, f"{t.completed_on:%Y-%m-%d}" if t.completed_on else "",
                        f"{c.period:%Y年%m月}" if c else "", c.text if c else "", t.parse_notes])
     out = io.BytesIO()
