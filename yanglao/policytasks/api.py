@@ -75,7 +75,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
     def get_queryset(self) -> Any:
         p = self.request.query_params
-        return selectors.task_list(self.request.user, unit=int_param(p, "unit", minimum=1),
+        return selectors.task_list(self.request.user, unit=int_param(p, "unit", minimum=1, maximum=2**31 - 1),
                                    measure=int_param(p, "measure", minimum=1, maximum=99),
                                    status=choice_param(p, "status", Status.values))
 

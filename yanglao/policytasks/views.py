@@ -54,7 +54,7 @@ def _decorate(tasks: Any) -> None:
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
-    return {"unit": int_param(request.GET, "unit", minimum=1), "measure": int_param(request.GET, "measure", minimum=1, maximum=99),
+    return {"unit": int_param(request.GET, "unit", minimum=1, maximum=2**31 - 1), "measure": int_param(request.GET, "measure", minimum=1, maximum=99),
             "status": choice_param(request.GET, "status", Status.values),
             "mine": choice_param(request.GET, "mine", ["late", "unreported"])}
 
