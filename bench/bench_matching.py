@@ -12,6 +12,7 @@
 `floor_ratio = matching_seconds / floor_seconds` (goal ≤ 2).
 
     .venv/bin/python bench/bench_matching.py --people 1000000 --rows 100000
+    .venv/bin/python bench/bench_matching.py --people 1000000 --rows 100000 --reuse-database   # again, no seeding
 Last line: matching rows=… people=… seconds=… floor_ratio=…
 """
 
@@ -35,8 +36,10 @@ def main() -> None:
     p = make_parser(__doc__.splitlines()[0])
     p.set_defaults(database_url=os.environ.get("BENCH_MATCHING_DATABASE_URL", DEFAULT_URL))
     p.add_argument("--rows", type=int, default=100_000, help="rows in the death list (default 100,000)")
+    p.add_argument("--reuse-database", action="store_true",
+                   help="keep the database and its registry if it already holds --people people (re-runs)")
     args = p.parse_args()
-    setup(args)
+    setup(args, recreate=not args.reuse_database)
     timer = Timer()
 
     from django.db import connection
@@ -52,8 +55,15 @@ def main() -> None:
     from yanglao.people.seeding import seed_people
 
     log(f"{server_version()}, {args.people:,} people, {args.rows:,} rows")
-    with timer.phase("seed"), audit_context(actor=AuditActor(user_id=None, username="bench")):
-        seed_people(args.people, seed=SEED)
+    from yanglao.benefits.models import MatchBatch
+
+    MatchBatch.objects.all().delete()  # a re-run: the earlier runs' batches and rows
+    have = Person.objects.count()
+    if have != args.people:
+        if have:
+            fail(f"the database holds {have:,} people, not {args.people:,}: run without --reuse-database")
+        with timer.phase("seed"), audit_context(actor=AuditActor(user_id=None, username="bench")):
+            seed_people(args.people, seed=SEED)
     analyze()
 
     rng = random.Random(SEED)
@@ -69,7 +79,10 @@ def main() -> None:
         content = ("\r\n".join(lines) + "\r\n").encode("gbk")
     log(f"file: {len(content) / 1e6:.1f} MB, {args.rows:,} rows ({found:,} in the registry)")
 
-    user = make_user(Role.CITY_ADMIN, "4417", username="bench-matcher")
+    from yanglao.core.models import User
+
+    user = User.objects.filter(username="bench-matcher").first() or make_user(Role.CITY_ADMIN, "4417",
+                                                                              username="bench-matcher")
     with timer.phase("matching (match_import)"):
         started = time.perf_counter()
         batch = matching.match_import(by=user, kind="death", filename="death.csv", content=content,

@@ -128,79 +128,108 @@ def rows_workbook(batch: MatchBatch, rows: Any) -> bytes:
 
 
 def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date) -> list[Staged]:
-    """Every row of the file as a staged row: checked cells, the ID's keyed hash, or a bad row."""
+    """Every row of the file as a staged row: checked cells, the ID's keyed hash, or a bad row.
+
+    The common cells are checked a whole column at once (core.columns: an 18-digit ID number in its
+    canonical form, a ``2026-01-05`` date, a name of Chinese characters); a row with any other cell goes
+    through the exact per-row check (`_check_row`), so every message (row, column, reason) is the same
+    as checking each row alone. Duplicates are found in file order either way."""
+    from yanglao.core.columns import iso_dates, plain_names, valid_id_numbers
+
+    rows = rows if isinstance(rows, list) else list(rows)
+    ids = [cells.get("身份证号码") for _row_no, cells in rows]
+    dates = [cells.get("日期") for _row_no, cells in rows]
+    names = [cells.get("姓名") for _row_no, cells in rows]
+    id_ok = valid_id_numbers(ids, today=today).tolist()
+    date_ok, date_int = iso_dates(dates)
+    today_int = today.year * 10000 + today.month * 100 + today.day
+    fast = (date_ok & (date_int <= today_int)).tolist()
+    name_ok = plain_names(names)
     sealer = Sealer()
     seen: dict[str, int] = {}
     out: list[Staged] = []
     date_label = DATE_LABEL[kind]
-    for row_no, cells in rows:
-        s = Staged(row_no=row_no, name=clean_name(cells.get("姓名")))
-
-        def bad(column: str, reason: str, s: Staged = s) -> None:
-            letter = col(column)
-            s.outcome, s.column, s.reason = MatchOutcome.BAD, f"{letter} {column}".strip(), reason
-
-        text, problem = cell_to_id_text(cells.get("身份证号码"))
-        if problem or not text:
-            bad("身份证号码", problem or "必填")
+    plain_kind = kind not in (MatchKind.ASSISTANCE, MatchKind.DISABILITY)
+    fromisoformat = dt.date.fromisoformat
+    for i, (row_no, cells) in enumerate(rows):
+        if not (id_ok[i] and fast[i]):
+            out.append(_check_row(kind, row_no, cells, col, today, sealer, seen, date_label))
+            continue
+        value = ids[i]
+        s = Staged(row_no=row_no, name=names[i] if name_ok[i] else clean_name(names[i]),
+                   id_masked=value[:6] + "********" + value[-4:])  # mask_id_number of a checked 18-digit number
+        id_hash = sealer.hash(value, purpose=ID_PURPOSE)
+        first = seen.get(id_hash)
+        if first is not None:
+            s.outcome, s.column, s.reason = MatchOutcome.BAD, f"{col('身份证号码')} 身份证号码".strip(), (
+                f"与第 {first} 行重复（同一人在名单中只能出现一次）")
             out.append(s)
             continue
-        try:
-            parsed = parse_id_number(text, today=today)
-        except IdNumberError as exc:
-            bad("身份证号码", exc.message)
-            s.id_masked = mask_id_number(text)[:18]
-            out.append(s)
-            continue
-        s.id_masked = mask_id_number(parsed.value)
-        s.id_hash = sealer.hash(parsed.value, purpose=ID_PURPOSE)
-        if s.id_hash in seen:
-            bad("身份证号码", f"与第 {seen[s.id_hash]} 行重复（同一人在名单中只能出现一次）")
-            s.id_hash = ""
-            out.append(s)
-            continue
-        seen[s.id_hash] = row_no
-        raw_date = cells.get("日期")
-        if raw_date in (None, ""):
-            bad("日期", f"缺少{date_label}")
-            out.append(s)
-            continue
-        try:
-            s.event_date = cell_to_date(raw_date)
-        except CellError as exc:
-            bad("日期", f"{date_label}：{exc.message}")
-            out.append(s)
-            continue
-        if s.event_date > today:
-            bad("日期", f"{date_label}晚于今天（{s.event_date:%Y-%m-%d}）")
-            out.append(s)
-            continue
-        if kind == MatchKind.ASSISTANCE:
-            word = clean_text(cells.get("类别")).replace(" ", "")
-            s.category = CATEGORY_WORDS.get(word, "")
-            if not s.category:
-                bad("类别", f"类别“{word}”应为低保、特困或低保边缘" if word else "缺少类别（低保/特困）")
-                out.append(s)
-                continue
-            change = clean_text(cells.get("变动")).replace(" ", "")
-            s.action = "add" if change in ADD_WORDS else "end" if change in END_WORDS else ""
-            if not s.action:
-                bad("变动", f"变动“{change}”应为纳入或退出" if change else "缺少变动（纳入/退出）")
-                out.append(s)
-                continue
-        if kind == MatchKind.DISABILITY:
-            word = clean_text(cells.get("残疾等级")).replace(" ", "")
-            if word.endswith(".0"):
-                word = word[:-2]
-            s.grade = GRADE_WORDS.get(word)
-            if s.grade is None:
-                bad("残疾等级", f"残疾等级“{word}”应为一级至四级" if word else "缺少残疾等级")
-                out.append(s)
-                continue
-            s.category = "severe_disability"
-            s.action = "add"
+        seen[id_hash] = row_no
+        s.id_hash = id_hash
+        s.event_date = fromisoformat(dates[i])
+        if not plain_kind:
+            _check_kind(kind, s, cells, col)
         out.append(s)
     return out
+
+
+def _bad(s: Staged, col: Any, column: str, reason: str) -> Staged:
+    s.outcome, s.column, s.reason = MatchOutcome.BAD, f"{col(column)} {column}".strip(), reason
+    return s
+
+
+def _check_row(kind: str, row_no: int, cells: dict[str, Any], col: Any, today: dt.date, sealer: Sealer,
+               seen: dict[str, int], date_label: str) -> Staged:
+    """One row checked cell by cell (the exact path: every unusual spelling and every message)."""
+    s = Staged(row_no=row_no, name=clean_name(cells.get("姓名")))
+    text, problem = cell_to_id_text(cells.get("身份证号码"))
+    if problem or not text:
+        return _bad(s, col, "身份证号码", problem or "必填")
+    try:
+        parsed = parse_id_number(text, today=today)
+    except IdNumberError as exc:
+        s.id_masked = mask_id_number(text)[:18]
+        return _bad(s, col, "身份证号码", exc.message)
+    s.id_masked = mask_id_number(parsed.value)
+    id_hash = sealer.hash(parsed.value, purpose=ID_PURPOSE)
+    if id_hash in seen:
+        return _bad(s, col, "身份证号码", f"与第 {seen[id_hash]} 行重复（同一人在名单中只能出现一次）")
+    seen[id_hash] = row_no
+    s.id_hash = id_hash
+    raw_date = cells.get("日期")
+    if raw_date in (None, ""):
+        return _bad(s, col, "日期", f"缺少{date_label}")
+    try:
+        s.event_date = cell_to_date(raw_date)
+    except CellError as exc:
+        return _bad(s, col, "日期", f"{date_label}：{exc.message}")
+    if s.event_date > today:
+        return _bad(s, col, "日期", f"{date_label}晚于今天（{s.event_date:%Y-%m-%d}）")
+    return _check_kind(kind, s, cells, col)
+
+
+def _check_kind(kind: str, s: Staged, cells: dict[str, Any], col: Any) -> Staged:
+    """The cells only some kinds of list have: 类别 and 变动 (低保/特困), 残疾等级 (disability)."""
+    if kind == MatchKind.ASSISTANCE:
+        word = clean_text(cells.get("类别")).replace(" ", "")
+        s.category = CATEGORY_WORDS.get(word, "")
+        if not s.category:
+            return _bad(s, col, "类别", f"类别“{word}”应为低保、特困或低保边缘" if word else "缺少类别（低保/特困）")
+        change = clean_text(cells.get("变动")).replace(" ", "")
+        s.action = "add" if change in ADD_WORDS else "end" if change in END_WORDS else ""
+        if not s.action:
+            return _bad(s, col, "变动", f"变动“{change}”应为纳入或退出" if change else "缺少变动（纳入/退出）")
+    if kind == MatchKind.DISABILITY:
+        word = clean_text(cells.get("残疾等级")).replace(" ", "")
+        if word.endswith(".0"):
+            word = word[:-2]
+        s.grade = GRADE_WORDS.get(word)
+        if s.grade is None:
+            return _bad(s, col, "残疾等级", f"残疾等级“{word}”应为一级至四级" if word else "缺少残疾等级")
+        s.category = "severe_disability"
+        s.action = "add"
+    return s
 
 
 # The outcome of each kind of list, decided in the one join (p = the person, r = the row).
@@ -241,6 +270,8 @@ OUTCOME_SQL = {
 
 STAGE_COLUMNS = ("row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade", "outcome",
                  "col", "reason")
+STAGE_TYPES = ("int4", "varchar", "varchar", "varchar", "date", "varchar", "varchar", "int2", "varchar", "varchar",
+               "varchar")
 
 
 def match_sql(kind: str) -> str:
@@ -270,9 +301,12 @@ def _stage_and_match(batch_id: int, kind: str, staged: list[Staged]) -> None:
         cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
                     "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), grade smallint, "
                     "outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
-        with cur.copy(f"COPY match_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cur.copy(f"COPY match_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:  # type: ignore[attr-defined]
+            copy.set_types(STAGE_TYPES)  # binary: nothing to format here nor to parse on the server
+            write = copy.write_row
             for st in staged:
-                copy.write_row(st.values(batch_id)[1:12])
+                write((st.row_no, st.name[:32], st.id_hash, st.id_masked, st.event_date, st.category, st.action,
+                       st.grade, st.outcome, st.column[:40], st.reason[:200]))
         pattern = CITY + "%"
         cur.execute(match_sql(kind), [batch_id, pattern, pattern, pattern])
 

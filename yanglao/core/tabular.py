@@ -99,9 +99,19 @@ def clean_text(value: Any) -> str:
     return " ".join(text.translate(_TEXT_TABLE).split())
 
 
+# Chinese characters only: no space, dot, full-width ASCII or zero-width character that cleaning changes.
+PLAIN_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
 def clean_name(value: Any) -> str:
     """A person's name without any whitespace (``"张 三"`` -> ``"张三"``), keeping the middle dot of
     minority names and unifying its look-alikes (``买买提.艾力`` -> ``买买提·艾力``)."""
+    if type(value) is str and PLAIN_NAME.fullmatch(value):  # the usual name: nothing to clean
+        return value
+    return _clean_name(value)
+
+
+def _clean_name(value: Any) -> str:
     text = clean_text(value).translate(_NAME_DOTS)
     text = _ASCII_DOT_IN_NAME.sub("·", text)
     return "".join(text.split())

@@ -362,6 +362,12 @@ def _check_packed(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[Any
 
 
 def _check_fields(rows: Iterable[tuple[int, dict[str, Any]]], ctx: _CheckContext, sealer: Sealer) -> list[Outcome]:
+    from yanglao.core.columns import valid_id_numbers
+
+    rows = list(rows)
+    # The chunk's ID numbers checked as one column (check digit, birth date, region); only the others are
+    # parsed row by row, which gives their exact messages (tests/core/test_columns.py holds the agreement).
+    id_ok = valid_id_numbers([data.get("id_number") for _row_no, data in rows], today=ctx.today).tolist()
     out: list[Outcome] = []
     for position, (row_no, data) in enumerate(rows):
         if not any(v not in (None, "") and str(v).strip() for v in data.values()) or is_template_example(data, EXAMPLES):
@@ -378,7 +384,8 @@ def _check_fields(rows: Iterable[tuple[int, dict[str, Any]]], ctx: _CheckContext
                     blame = (fld or "community_name", reason)
             else:
                 blame = ("community_name", "必填")
-        clean, row_errors = clean_person(data, communities=ctx.communities, scope_prefix=ctx.prefix, today=ctx.today)
+        clean, row_errors = clean_person(data, communities=ctx.communities, scope_prefix=ctx.prefix, today=ctx.today,
+                                         checked_id=id_ok[position])
         if blame is not None:
             row_errors.pop("division_code", None)
             row_errors[blame[0]] = blame[1]

@@ -57,16 +57,22 @@ class PersonInput:
     contacts: list[ContactInput] = field(default_factory=list)
 
 
-def check_id_number(raw: Any, *, today: dt.date) -> tuple[IdNumber | None, str | None]:
-    text, problem = cell_to_id_text(raw)
-    if problem:
-        return None, problem
-    if not text:
-        return None, "必填"
-    try:
-        parsed = parse_id_number(text, today=today)
-    except IdNumberError as exc:
-        return None, exc.message
+def check_id_number(raw: Any, *, today: dt.date, checked: bool = False) -> tuple[IdNumber | None, str | None]:
+    """`checked`: the cell is known to be a valid 18-digit number in its canonical form (core.columns
+    checked the whole column at once), so it is read without being parsed again."""
+    if checked:
+        parsed = IdNumber(value=raw, birth_date=dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14])),
+                          sex="M" if int(raw[16]) % 2 else "F", region_code=raw[:6])
+    else:
+        text, problem = cell_to_id_text(raw)
+        if problem:
+            return None, problem
+        if not text:
+            return None, "必填"
+        try:
+            parsed = parse_id_number(text, today=today)
+        except IdNumberError as exc:
+            return None, exc.message
     age = parsed.age_on(today)
     if age < MIN_AGE:
         return None, f"年龄 {age} 岁，未满 {MIN_AGE} 周岁，不属于老年人登记范围"
@@ -208,15 +214,17 @@ def clean_person(
     scope_prefix: str | None,
     today: dt.date,
     partial: bool = False,
+    checked_id: bool = False,
 ) -> tuple[PersonInput | None, dict[str, str]]:
-    """Validate one person's fields. Returns (clean input, {}) or (None, {field: reason})."""
+    """Validate one person's fields. Returns (clean input, {}) or (None, {field: reason}). `checked_id`:
+    the ID number cell is already known valid and canonical (the import checks it column-wise)."""
     errors: dict[str, str] = {}
 
     name, problem = check_name(data.get("name", ""))
     if problem:
         errors["name"] = problem
 
-    parsed, problem = check_id_number(data.get("id_number", ""), today=today)
+    parsed, problem = check_id_number(data.get("id_number", ""), today=today, checked=checked_id)
     if problem:
         errors["id_number"] = problem
 
@@ -245,7 +253,9 @@ def clean_person(
 
     if parsed is not None:
         birth_raw = data.get("birth_date")
-        if birth_raw not in (None, ""):
+        if type(birth_raw) is str and birth_raw == parsed.birth_date.isoformat():
+            pass  # the usual 1958-01-01 of the number's own birth date: what cell_to_date would agree with
+        elif birth_raw not in (None, ""):
             try:
                 if cell_to_date(birth_raw) != parsed.birth_date:
                     errors["birth_date"] = "出生日期与身份证号码不一致"
