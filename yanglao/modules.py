@@ -22,4 +22,5 @@ MODULES = [
     "exchanges",
     "portal",
     "notices",
+    "dashboard",
 ]

@@ -50,7 +50,7 @@ NAV: list[NavItem] = [
     NavItem("exchanges", _("数据交换"), "exchanges:home", "exchanges.view", "⇄"),
     NavItem("portal", _("信息公开"), "portal_console:index", "portal.view", "☷"),
     NavItem("policytasks", _("政策督办"), "policytasks:list", "policytasks.view", "✓"),
-    NavItem("dashboard", _("指标监测"), None, None, "▤"),
+    NavItem("dashboard", _("指标监测"), "dashboard:home", "dashboard.view", "▤"),
     NavItem("documents", _("文书打印"), "documents:home", "documents.view", "⎘"),
     NavItem("notices", _("消息中心"), "notices:inbox", None, "✉"),
     NavItem("audit", _("审计日志"), "core:audit", "audit.view", "⎙"),

@@ -138,7 +138,7 @@ class CoverageRow:
 DAY_CARE_TARGET, URBAN_TARGET, RURAL_TARGET = 90, 100, 60
 
 
-def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageRow]]:
+def coverage(user: Any, *, under: str = "", on: dt.date | None = None) -> tuple[CoverageRow, list[CoverageRow]]:
     """Per township (乡镇/街道) in the user's scope, from the facility records:
     - communities (村/社区, by core.Division.urban_rural) served by any active facility (its own community
       and the communities it lists as served), urban and rural;
@@ -146,6 +146,8 @@ def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageR
     - whether the township has an active comprehensive centre (综合养老服务中心) located in it, and whether it
       needs one: every street (街道), and every town with at least one urban community (具备条件的乡镇, our
       reading: a town with a residents' committee has a town centre to host one).
+    With `on`, only facilities opened by that day count (a facility without an opening date always counts):
+    the dashboard's history of past months.
     Returns the county/scope total and the township rows; one SQL aggregation."""
     prefix = getattr(user, "scope_prefix", None) or ""
     if not prefix:
@@ -153,17 +155,18 @@ def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageR
     if under and under.startswith(prefix):
         prefix = under
     fac, served = Facility._meta.db_table, "homecare_facilitycommunity"
+    opened = "AND (f.opened_on IS NULL OR f.opened_on <= %s)" if on else ""
     sql = f"""
         WITH served AS (
             SELECT s.division_code,
                    1 AS any_facility,
                    max(CASE WHEN f.offers_day_care THEN 1 ELSE 0 END) AS day_care
-              FROM {served} s JOIN {fac} f ON f.id = s.facility_id AND f.active
+              FROM {served} s JOIN {fac} f ON f.id = s.facility_id AND f.active {opened}
              WHERE s.division_code LIKE %s
              GROUP BY s.division_code),
         centres AS (
-            SELECT DISTINCT substr(division_code, 1, 9) AS township FROM {fac}
-             WHERE active AND kind = 'centre' AND division_code LIKE %s)
+            SELECT DISTINCT substr(division_code, 1, 9) AS township FROM {fac} f
+             WHERE active AND kind = 'centre' AND division_code LIKE %s {opened})
         SELECT t.code, t.name,
                count(c.code) FILTER (WHERE c.urban_rural = 'urban'),
                count(c.code) FILTER (WHERE c.urban_rural = 'rural'),
@@ -177,7 +180,8 @@ def coverage(user: Any, *, under: str = "") -> tuple[CoverageRow, list[CoverageR
          WHERE t.level = 4 AND (t.code LIKE %s OR %s LIKE t.code || '%%')
          GROUP BY t.code, t.name ORDER BY t.code"""
     with connection.cursor() as cur:
-        cur.execute(sql, [prefix + "%", prefix + "%", prefix + "%", prefix])
+        dated = [on] if on else []
+        cur.execute(sql, [*dated, prefix + "%", prefix + "%", *dated, prefix + "%", prefix])
         rows = []
         for code, name, urban, rural, u_cov, r_cov, day, has_centre in cur.fetchall():
             is_street = name.endswith("街道") or name.endswith("办事处")
