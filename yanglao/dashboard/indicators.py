@@ -224,10 +224,15 @@ def nursing_share(ctx: Ctx) -> dict[str, Figure]:
 
 
 def medical_cooperation(ctx: Ctx) -> dict[str, Figure]:
+    from django.db.models.functions import Substr
+
+    from yanglao.institutions.selectors import institutions_for
     from yanglao.institutions.selectors import medical_cooperation as coop
 
+    # only the divisions that have institutions (one query), each through the module's own rule
+    towns = set(institutions_for(reader(CITY)).annotate(t=Substr("division_code", 1, 9)).values_list("t", flat=True))
     out: dict[str, Figure] = {}
-    for code in ctx.all_codes:
+    for code in [CITY, *(c for c in ctx.counties if any(t.startswith(c) for t in towns)), *sorted(towns)]:
         got = coop(reader(code), ctx.on)
         if got["institutions"]:
             out[code] = Figure.pct(got["with_cooperation"], got["institutions"])
@@ -302,10 +307,18 @@ def estates(ctx: Ctx) -> dict[str, Figure]:
     for c in counties:
         if c.total:
             out[c.code] = Figure.pct(c.compliant, c.total)
-    for t in ctx.townships:
-        town, _rows = compliance_by_county(reader(t))
-        if town.total:
-            out[t] = Figure.pct(town.compliant, town.total)
+    # townships: the module's compliance rule (`estates_with_compliance`) grouped by township in one query
+    from django.db.models import Count, Q
+    from django.db.models.functions import Substr
+
+    from yanglao.planning.models import AreaKind, Estate
+    from yanglao.planning.selectors import estates_with_compliance, rules_in_force
+
+    qs = estates_with_compliance(Estate.objects.restrict(reader(CITY)).filter(area_kind=AreaKind.NEW), rules_in_force())
+    for row in (qs.annotate(t=Substr("division_code", 1, 9)).values("t")
+                .annotate(total=Count("id"), ok=Count("id", filter=Q(compliant=True))).order_by("t")):
+        if row["total"] and len(row["t"]) == 9:
+            out[row["t"]] = Figure.pct(row["ok"], row["total"])
     return out
 
 

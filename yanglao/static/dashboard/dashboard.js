@@ -12,7 +12,7 @@
   if (data) {
     document.querySelectorAll("[data-spark]").forEach(function (el) {
       var t = data.trends[el.getAttribute("data-spark")];
-      if (!t || !t.values.some(function (v) { return v !== null; })) { el.textContent = "—"; return; }
+      if (!t || !t.values.some(function (v) { return v !== null; })) return;
       var c = echarts.init(el);
       c.setOption({
         animation: false, grid: { left: 2, right: 2, top: 4, bottom: 2 },
