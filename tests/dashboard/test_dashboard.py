@@ -176,3 +176,23 @@ def test_the_lottery_share_is_read_from_the_funding_module_when_it_is_installed(
     got = snap("lottery_share", "4417")
     assert got.value == 60 and got.status == "green" and (2026, "4417") in calls
     assert snap("lottery_share", "441702").status == "none"
+
+
+def test_the_demo_backfills_a_year_and_labels_what_it_invents(divisions):
+    from yanglao.core.roles import Role
+    from yanglao.core.testing import make_user
+    from yanglao.dashboard import demo
+    from yanglao.institutions.models import Bed, Institution
+
+    make_user(Role.CITY_ADMIN, "4417", username="city")
+    home = Institution.objects.create(name="江城区社会福利中心", ownership="public", division_code=BEIMEN, address="北门路1号")
+    Bed.objects.create(institution=home, division_code=BEIMEN, bed_type="nursing", building="1", floor="1", room="101",
+                       number="1")
+    assert "13" in demo.load_demo(seed=1)
+    months = set(IndicatorSnapshot.objects.filter(indicator="urban_coverage", division_code="4417")
+                 .values_list("month", flat=True))
+    assert len(months) == 13
+    demo_rows = IndicatorSnapshot.objects.filter(source="demo")
+    assert demo_rows.filter(indicator="nursing_share").count() == 12 * 3  # city, county, township × 12 months
+    assert not demo_rows.filter(indicator__in=[i.key for i in INDICATORS if i.dated]).exists()
+    assert "已存在" in demo.load_demo(seed=1)
