@@ -134,6 +134,7 @@ def test_a_manual_entry_fills_a_gap_is_audited_and_a_live_figure_wins(city_admin
         "indicator": "geriatric_hospital", "division_code": "4417", "value": "2", "as_of": dt.date(2026, 10, 1),
         "source_document": "市卫健局统计表"})
     assert AuditEntry.objects.filter(object_type__icontains="manualentry", object_id=str(entry.pk)).exists()
+    assert str(entry) == "老年病、康复、护理、中医医院（与养老机构合作） · 阳江市 · 2026-10-01"  # the audit log's words
     services.snapshot_month(TODAY, today=TODAY)
     got = snap("geriatric_hospital", "4417")
     assert got.source == "manual" and got.value == 2 and got.status == "green" and "市卫健局统计表" in got.note

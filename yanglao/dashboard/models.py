@@ -59,6 +59,12 @@ class IndicatorSnapshot(models.Model):
             models.Index(fields=["month", "level", "division_code"], name="dash_snap_month_level"),
         ]
 
+    def __str__(self) -> str:
+        from .indicators import BY_KEY
+
+        ind = BY_KEY.get(self.indicator)
+        return f"{ind.label if ind else self.indicator}（{self.division_code}，{self.month:%Y年%m月}）"
+
 
 class ManualEntry(AuditedModel):
     """A figure entered by hand for a target the platform has no data for (or not yet): value, date, the
@@ -84,3 +90,11 @@ class ManualEntry(AuditedModel):
             models.UniqueConstraint(fields=["indicator", "division_code", "as_of"], name="dash_manual_once"),
             models.CheckConstraint(condition=Q(value__gte=0), name="dash_manual_value_positive"),
         ]
+
+    def __str__(self) -> str:
+        from yanglao.core.divisions import division_short_name
+
+        from .indicators import BY_KEY
+
+        ind = BY_KEY.get(self.indicator)
+        return f"{ind.label if ind else self.indicator} · {division_short_name(self.division_code)} · {self.as_of:%Y-%m-%d}"
