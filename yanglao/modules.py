@@ -18,6 +18,7 @@ MODULES = [
     "planning",
     "prepaid",
     "policytasks",
+    "funding",
     "documents",
     "exchanges",
     "portal",

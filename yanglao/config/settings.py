@@ -365,6 +365,9 @@ UPLOAD_LIMITS = {
     "custody_statement": (envint("YANGLAO_UPLOAD_MAX_MB_CUSTODY_STATEMENT", 10),
                           envint("YANGLAO_UPLOAD_MAX_ROWS_CUSTODY_STATEMENT", 50_000)),
     "policytasks_attachment": (envint("YANGLAO_UPLOAD_MAX_MB_POLICYTASKS_ATTACHMENT", 10), 0),  # one document per file
+    "funding_spending": (envint("YANGLAO_UPLOAD_MAX_MB_FUNDING_SPENDING", 10),
+                         envint("YANGLAO_UPLOAD_MAX_ROWS_FUNDING_SPENDING", 20_000)),
+    "funding_attachment": (envint("YANGLAO_UPLOAD_MAX_MB_FUNDING_ATTACHMENT", 10), 0),  # one scan per file
 }
 # An OpenStreetMap extract uploaded through the planning console (larger files: `yanglao load_osm FILE`).
 PLANNING_OSM_MAX_MB = envint("YANGLAO_PLANNING_OSM_MAX_MB", 200)

@@ -47,6 +47,7 @@ NAV: list[NavItem] = [
     NavItem("supervision", _("综合监管"), "supervision:overview", "supervision.view", "⚖"),
     NavItem("planning", _("规划与配建"), "planning:home", "planning.view", "⌖"),
     NavItem("prepaid", _("预收费监管"), "prepaid:home", "prepaid.view", "¤"),
+    NavItem("funding", _("资金保障"), "funding:home", "funding.view", "¥"),
     NavItem("exchanges", _("数据交换"), "exchanges:home", "exchanges.view", "⇄"),
     NavItem("portal", _("信息公开"), "portal_console:index", "portal.view", "☷"),
     NavItem("policytasks", _("政策督办"), "policytasks:list", "policytasks.view", "✓"),

@@ -29,6 +29,8 @@ KIND_LABELS = {
     "planning_estates": "住宅小区配建导入",
     "custody_statement": "预收费存管对账单",
     "policytasks_attachment": "政策任务进展附件",
+    "funding_spending": "养老资金支出明细导入",
+    "funding_attachment": "养老资金支出凭证附件",
 }
 
 
