@@ -17,7 +17,7 @@ from yanglao.core.models import User
 
 from . import services
 from .models import Spending
-from .platform import platform_amounts
+from .streams import platform_amounts
 
 CITY = "4417"
 LEVELS = [(CITY, "city", "市本级"), ("441702", "jiangcheng", "江城区"), ("441704", "yangdong", "阳东区"),

@@ -1,7 +1,7 @@
 """The module's code lists: 资金来源 (funding_source) and 支出用途 (funding_purpose).
 
 Built-in codes are protected: the lottery-fund share reads the source code ``lottery`` and the platform's own
-payments are filed under the built-in purposes (see ``platform.py``)."""
+payments are filed under the built-in purposes (see ``streams.py``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from yanglao.core.dictionaries import dictionary_choices
 
 from . import selectors
-from .platform import STREAMS
+from .streams import STREAMS
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 MONEY_ATTRS = {"inputmode": "decimal", "autocomplete": "off"}

@@ -116,7 +116,7 @@ class Budget(AuditedModel):
 
 class Spending(AuditedModel):
     """A spending record (支出) of money paid outside the platform: date, voucher, source, purpose, payee. The
-    platform's own payments are counted from their modules (``platform.py``) and never entered here."""
+    platform's own payments are counted from their modules (``streams.py``) and never entered here."""
 
     year = models.PositiveSmallIntegerField(_("年度"))  # the year of paid_on, set by the service
     paid_on = models.DateField(_("支出日期"))
@@ -206,7 +206,7 @@ class LotteryFund(AuditedModel):
 
 class StreamSource(AuditedModel):
     """Which source pays one of the platform's own payment streams (平台内支出), when the city says otherwise than
-    the default in ``platform.STREAMS``."""
+    the default in ``streams.STREAMS``."""
 
     stream = models.CharField(_("平台内支出项目"), max_length=32, unique=True)
     source = models.CharField(_("资金来源"), max_length=16)

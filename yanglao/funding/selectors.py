@@ -17,7 +17,7 @@ from yanglao.core.scope import restrict
 
 from .dictionaries import LOTTERY
 from .models import ZERO, Budget, FundingYear, LotteryFund, Spending, YearStatus
-from .platform import platform_amounts
+from .streams import platform_amounts
 
 CITY = "4417"
 FLOOR = Decimal("0.55")  # YJ 11, GD 27: 福彩公益金用于养老服务的比例不低于55%

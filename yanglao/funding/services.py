@@ -28,7 +28,7 @@ from .models import (
     StreamSource,
     YearStatus,
 )
-from .platform import STREAM_KEYS, platform_vouchers
+from .streams import STREAM_KEYS, platform_vouchers
 
 CITY = "4417"
 CENT = Decimal("0.01")

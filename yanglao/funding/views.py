@@ -28,7 +28,7 @@ from yanglao.core.scope import get_scoped_or_404
 from yanglao.core.uploads import read_uploaded
 from yanglao.core.views import ConfirmAction, capability_required, confirm_action
 
-from . import importing, platform, selectors, services
+from . import importing, selectors, services, streams
 from .forms import AttachmentForm, BudgetForm, ImportForm, LotteryForm, SpendingForm, StreamSourceForm
 from .models import Budget, FundingYear, LotteryFund, Spending, SpendingAttachment, YearStatus
 
@@ -419,15 +419,15 @@ def lottery_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def platform_page(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     prefix = request.user.scope_prefix or ""
-    amounts = platform.platform_amounts(prefix=prefix, year=year)
-    streams = {s.key: s for s in platform.STREAMS}
+    amounts = streams.platform_amounts(prefix=prefix, year=year)
+    by_key = {s.key: s for s in streams.STREAMS}
     src, pur = dictionary_labels("funding_source"), dictionary_labels("funding_purpose")
     by_stream: dict[str, dict[str, Any]] = {}
     counties: list[str] = sorted({a.county for a in amounts})
-    for key, s in streams.items():
+    for key, s in by_key.items():
         by_stream[key] = {"label": s.label, "purpose": pur.get(s.purpose, s.purpose), "cells": {c: None for c in counties},
                           "total": Decimal("0")}
-    chosen = platform.sources()
+    chosen = streams.sources()
     for a in amounts:
         row = by_stream[a.stream]
         row["cells"][a.county] = (row["cells"][a.county] or Decimal("0")) + a.amount
