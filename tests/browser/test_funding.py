@@ -75,7 +75,7 @@ def test_county_reports_its_year_and_the_city_sees_the_share_against_the_floor(l
     both(page, shot, "03-import-refused")
 
     page.goto(f"{live_server.url}/funding/years/?year=2025")
-    page.click("[data-testid=years] >> text=报送")
+    page.click("[data-testid=years] a:has-text('报送')")
     page.click("[data-testid=confirm-submit]")
     page.wait_for_selector("text=等待市级审定")
     both(page, shot, "04-years-county")
@@ -89,7 +89,7 @@ def test_county_reports_its_year_and_the_city_sees_the_share_against_the_floor(l
     assert "全市合计" in page.inner_text("[data-testid=share-trend]")
     both(page, shot, "05-overview-city")
     page.goto(f"{live_server.url}/funding/years/?status=submitted")
-    page.click("[data-testid=years] >> text=审定")
+    page.click("[data-testid=years] a:has-text('审定')")
     page.fill("textarea[name=comment]", "核实无误")
     page.click("[data-testid=confirm-submit]")
     page.wait_for_selector("text=已审定")

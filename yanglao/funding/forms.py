@@ -63,7 +63,7 @@ class SpendingForm(_LevelForm):
     payee = forms.CharField(label=_("收款单位"), max_length=128)
     summary = forms.CharField(label=_("摘要"), max_length=200, required=False)
     document_no = forms.CharField(label=_("拨付文号"), max_length=64, required=False)
-    attachment = forms.FileField(label=_("凭证附件（PDF、JPG、PNG，可不传）"), required=False)
+    attachment = forms.FileField(label=_("凭证附件（PDF 或图片，可不传）"), required=False)
 
 
 class LotteryForm(_LevelForm):
@@ -75,7 +75,7 @@ class LotteryForm(_LevelForm):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("凭证附件（PDF、JPG、PNG）"))
+    file = forms.FileField(label=_("凭证附件（PDF 或图片）"))
 
 
 class ImportForm(forms.Form):

@@ -228,7 +228,7 @@ def attachment_add(*, by: Any, spending: Spending, filename: str, content: bytes
     check_upload(kind="funding_attachment", filename=filename, size=len(content))
     kind = next((v for magic, v in ATTACHMENT_TYPES.items() if content.startswith(magic)), None)
     if kind is None:
-        raise ValidationFailed(f"“{filename}”不是 PDF、JPG 或 PNG 文件，请上传凭证的扫描件或照片",
+        raise ValidationFailed(f"“{filename}”不是 PDF 或图片文件（支持 PDF、JPG、PNG），请上传凭证的扫描件或照片",
                                details={"file": "格式不受支持"})
     with transaction.atomic():
         _open_year(spending.year, spending.division_code)
