@@ -105,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "tab": "home", "year": year, "years": years, "levels": levels, "within": within,
         "level": _level_param(request), "table": table, "current": current,
         "summary": selectors.summary(request.user, year=year, within=within, exact=bool(_level_param(request))),
-        "floor": selectors.FLOOR * 100, "floor_from": selectors.FLOOR_FROM,
+        "floor": int(selectors.FLOOR * 100), "floor_from": selectors.FLOOR_FROM,
         "statuses": dict(YearStatus.choices),
     })
 
