@@ -197,3 +197,17 @@ def test_the_demo_backfills_a_year_and_labels_what_it_invents(divisions):
     assert demo_rows.filter(indicator="nursing_share").count() == 12 * 3  # city, county, township × 12 months
     assert not demo_rows.filter(indicator__in=[i.key for i in INDICATORS if i.dated]).exists()
     assert "已存在" in demo.load_demo(seed=1)
+
+
+def test_the_lottery_share_comes_from_the_real_funding_module(divisions):
+    from django.apps import apps
+
+    if not apps.is_installed("yanglao.funding"):
+        pytest.skip("the funding module is not installed")
+    from yanglao.funding.models import LotteryFund
+
+    LotteryFund.objects.create(year=2026, division_code="4417", received=Decimal("1000000.00"))
+    services.snapshot_month(TODAY, today=TODAY)
+    got = snap("lottery_share", "4417")
+    assert got.denominator == Decimal("1000000.00") and got.value == 0 and got.status == "red"  # nothing spent yet
+    assert snap("lottery_share", "441781").status == "none"  # no fund recorded for that county
