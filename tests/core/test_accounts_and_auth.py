@@ -279,3 +279,18 @@ def test_login_never_redirects_off_site(jiangcheng):
     assert got.status_code == 302 and got.url == "/"
     ok = Client().post("/login/?next=/divisions/", {"username": "jiangcheng", "password": PASSWORD})
     assert ok.url == "/divisions/"
+
+
+@override_settings(REQUIRE_2FA=True)
+def test_a_responsible_units_staff_sign_in_with_two_factor_like_other_government_staff(db):
+    from yanglao.core.models import Organisation, OrganisationKind
+
+    unit = Organisation.objects.create(name="市自然资源局", kind=OrganisationKind.GOVERNMENT, division_code="4417")
+    make_user(Role.RESPONSIBLE_UNIT, "", username="ziran", organisation=unit)
+    operator_home = Organisation.objects.create(name="江城区中心敬老院", kind=OrganisationKind.INSTITUTION,
+                                                division_code="441702")
+    make_user(Role.INSTITUTION_OPERATOR, "", username="carehome", organisation=operator_home)
+    got = Client().post("/login/", {"username": "ziran", "password": PASSWORD})
+    assert got.status_code == 302 and got.url == "/login/2fa/"
+    care_home = Client().post("/login/", {"username": "carehome", "password": PASSWORD})
+    assert care_home.status_code == 302 and care_home.url != "/login/2fa/"  # organisation accounts: password only

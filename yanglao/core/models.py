@@ -161,8 +161,9 @@ class User(AbstractUser):
 
     @property
     def is_staff_role(self) -> bool:
-        """Government staff (two-factor applies), as opposed to organisation accounts."""
-        return self.role in DIVISION_ROLES
+        """Government staff (two-factor applies), as opposed to care homes' and providers' accounts: the staff of
+        a responsible unit (市自然资源局, …) are government staff too, although their account is bound to a unit."""
+        return self.role in DIVISION_ROLES or self.role == Role.RESPONSIBLE_UNIT
 
     @property
     def jurisdiction_label(self) -> str:
