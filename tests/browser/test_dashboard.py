@@ -40,6 +40,9 @@ def scene(divisions):  # type: ignore[no-untyped-def]
                                         latitude=Decimal(lat), longitude=Decimal(lng), offers_day_care=True)
             FacilityCommunity.objects.create(facility=f, division_code=code)
         services.snapshot_history(2, today=timezone.localdate())
+        from yanglao.policytasks import services as policytasks
+
+        policytasks.load_table()  # the 40 tasks, none reported: those past their deadline are late
     return city
 
 
@@ -62,6 +65,7 @@ def test_the_director_reads_the_board_the_map_and_drills_into_a_county(live_serv
     page.wait_for_selector("[data-testid=map] canvas")
     page.wait_for_selector("[data-spark] canvas")
     assert "阳春市" in page.inner_text("[data-testid=board]")
+    assert page.locator("[data-testid=late-tasks] tbody tr").count() >= 1  # who is late, on the same page
     _keep(shot("dashboard-01-city"), "dashboard-01-city")
     page.click("[data-testid=drill-441702]")
     page.wait_for_selector("[data-testid=drill-441702001]")

@@ -119,3 +119,25 @@ def test_the_workbench_card_counts_the_statuses(city_admin, snapshots):
     text = page_client(city_admin).get("/").content.decode()
     assert "政策指标" in text and f"{counts['green']} / {counts['amber']} / {counts['red']}" in text
     assert sum(counts.values()) == len([i for i in INDICATORS if 2 in i.levels])
+
+
+def test_the_directors_page_shows_who_is_late_on_the_40_policy_tasks(city_admin, snapshots):
+    from yanglao.policytasks import services as policytasks
+    from yanglao.policytasks.models import Task
+
+    policytasks.load_table()  # no progress reported: every task whose deadline has passed is overdue
+    first = Task.objects.get(number=1)
+    text = page_client(city_admin).get("/dashboard/").content.decode()
+    assert 'data-testid="policy-tasks-panel"' in text and "政策任务督办（40项）" in text
+    late = text.split('data-testid="late-tasks"')[1].split("</table>")[0]
+    assert f'href="/policytasks/{first.number}/"' in late and first.lead.name in late
+
+
+def test_the_policy_task_panel_is_left_out_for_roles_without_the_task_list(snapshots):
+    from yanglao.policytasks import services as policytasks
+
+    policytasks.load_table()
+    inspector = make_user(Role.INSPECTOR, "4417", username="dash-inspector")
+    text = page_client(inspector).get("/dashboard/").content.decode()
+    assert inspector.can("dashboard.view") and not inspector.can("policytasks.view")
+    assert 'data-testid="policy-tasks-panel"' not in text

@@ -44,11 +44,28 @@ def _board_context(request: HttpRequest, code: str) -> dict[str, Any]:
     return ctx
 
 
+def _policy_tasks(user: Any) -> dict[str, Any] | None:
+    """The 40 tasks on the director's page: how many by status and who is late (policytasks' own selectors and
+    scope), for those who may open the task list."""
+    from django.apps import apps
+
+    if not apps.is_installed("yanglao.policytasks") or not user.can("policytasks.view"):
+        return None
+    from yanglao.policytasks import selectors as tasks
+    from yanglao.policytasks.models import Status
+
+    counts = tasks.status_counts(user=user)
+    return {"counts": [(s.value, s.label, counts.get(s.value, 0)) for s in Status],
+            "total": sum(counts.values()), "late": tasks.late_tasks(user=user)[:10]}
+
+
 @capability_required("dashboard.view")
 @reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     code = selectors.division_for(request.user, request.GET.get("d"))
-    return render(request, "dashboard/home.html", _board_context(request, code))
+    ctx = _board_context(request, code)
+    ctx["policy_tasks"] = _policy_tasks(request.user)
+    return render(request, "dashboard/home.html", ctx)
 
 
 @capability_required("dashboard.view")
