@@ -175,7 +175,8 @@ def world(city_admin, city_checker, jiangcheng, age_allowance, older, run_month)
     values = {"fmt": ["xlsx", "csv"], "action": ["schedule", "record", "submit", "approve", "reject", "publish",
                                                   "cancel", "disable", "reset_password"], "answer": ["accept", "decline"],
               "format": ["json"], "key": ["living_situation"],
-              "kind": ["redeem", "gift", "donate", "grant", "assessments.report"], "number": ["2026-00000001", "3"]}
+              "kind": ["redeem", "gift", "donate", "grant", "assessments.report"], "number": ["2026-00000001", "3"],
+              "year": ["2025"], "code": ["4417"]}  # funding's year report of a level: years/<year>/<code>/submit/
     return {"pk": pk, "values": values, "operator": operator, "in_hand": in_hand}
 
 

@@ -194,6 +194,13 @@ ROLE_NOTICES = {
                  ("notices.system", "冬季防火安全检查将于12月中旬开展", "")],
     "provider": [("notices.system", "11月服务结算已完成复核，请核对", "/homecare/"), MAINTENANCE,
                  ("notices.system", "冬季上门服务安全提示已发布", "")],
+    # the responsible units of the 40 policy tasks (政策督办)
+    "ziranziyuan": [("notices.system", "请于每月5日前报送牵头任务上月进展", "/policytasks/"), MAINTENANCE,
+                    ("notices.system", "新建住宅小区配建养老服务用房核查工作会议将于12月9日召开", "")],
+    "weijian": [("notices.system", "请于每月5日前报送牵头任务上月进展", "/policytasks/"), MAINTENANCE,
+                ("notices.system", "医养结合机构名单年度更新已开始", "")],
+    "renshe": [("notices.system", "请于每月5日前报送牵头任务上月进展", "/policytasks/"), MAINTENANCE,
+               ("notices.system", "养老护理员职业技能等级认定12月批次报名已开始", "")],
 }
 
 
