@@ -10,6 +10,7 @@
    scaled to N.
 
     .venv/bin/python bench/bench_monthly_run.py --people 1000000
+    .venv/bin/python bench/bench_monthly_run.py --database-url …/yl_province --reuse-database   # on a seeded registry
 Last line: monthly_run people=… seconds=… people_per_s=… floor_seconds=… floor_ratio=… orm_ratio=…
 """
 
@@ -32,8 +33,11 @@ def main() -> None:
     p = make_parser(__doc__.splitlines()[0])
     p.set_defaults(database_url=os.environ.get("BENCH_BENEFITS_DATABASE_URL", DEFAULT_URL))
     p.add_argument("--sample", type=int, default=SAMPLE, help="people in the ORM-loop sample (default 10,000)")
+    p.add_argument("--reuse-database", action="store_true",
+                   help="run on a registry already seeded (e.g. the province database of bench_province.py): "
+                        "no seeding, a new programme each time; --people is then what the database holds")
     args = p.parse_args()
-    setup(args)
+    setup(args, recreate=not args.reuse_database)
     timer = Timer()
 
     from django.db import connection
@@ -44,20 +48,29 @@ def main() -> None:
     from yanglao.benefits.models import Entitlement
     from yanglao.benefits.months import add_months, years_before
     from yanglao.core.audit import AuditActor, audit_context
+    from yanglao.core.models import User
     from yanglao.core.roles import Role
     from yanglao.core.testing import make_user
     from yanglao.people.models import Person, PersonCategory
     from yanglao.people.seeding import seed_people
 
-    log(f"{server_version()}, {args.people:,} people")
-    with timer.phase("seed"), audit_context(actor=AuditActor(user_id=None, username="bench")):
-        seed_people(args.people, seed=SEED)
+    if args.reuse_database and Person.objects.exists():
+        args.people = Person.objects.count()
+        log(f"{server_version()}, {args.people:,} people already seeded "
+            f"({Person.objects.filter(division_code__startswith='4417').count():,} in Yangjiang, the programme's area)")
+    else:
+        log(f"{server_version()}, {args.people:,} people")
+        with timer.phase("seed"), audit_context(actor=AuditActor(user_id=None, username="bench")):
+            seed_people(args.people, seed=SEED)
     analyze()
 
-    maker = make_user(Role.CITY_ADMIN, "4417", username="bench-maker")
-    checker = make_user(Role.CITY_ADMIN, "4417", username="bench-checker")
+    maker = User.objects.filter(username="bench-maker").first() or make_user(Role.CITY_ADMIN, "4417",
+                                                                             username="bench-maker")
+    checker = User.objects.filter(username="bench-checker").first() or make_user(Role.CITY_ADMIN, "4417",
+                                                                                 username="bench-checker")
     start = dt.date(2020, 1, 1)
-    programme = services.programme_create(by=maker, code="gaoling", name="高龄津贴（基准测试）", kind="allowance",
+    code = f"gaoling{int(time.time())}" if args.reuse_database else "gaoling"
+    programme = services.programme_create(by=maker, code=code, name="高龄津贴（基准测试）", kind="allowance",
                                           legal_basis="bench")
     services.rule_add(by=maker, programme=programme, valid_from=start, min_age=80)
     bands = ((80, 89, "50"), (90, 99, "100"), (100, None, "300"))

@@ -256,3 +256,57 @@ def test_a_confirmed_assistance_list_writes_categories_the_category_search_finds
     assert row.division_code == a.division_code
     found = selectors.search_people(jiangcheng, {"category": "tekun", "division": a.division_code})
     assert a.pk in {p.pk for p in found}
+
+
+def test_a_list_matched_in_chunks_finds_a_duplicate_across_chunks_and_counts_every_row(
+        jiangcheng, two_paid, monkeypatch):
+    a, b = two_paid
+    monkeypatch.setattr(matching, "CHUNK_ROWS", 2)  # 7 rows: four chunks, each staged while the next is checked
+    content = gbk_csv([
+        "死亡人员名单",
+        "姓名,身份证号码,死亡日期",
+        f"{a.name},{a.plain_id},2026-10-03",
+        f"无此人,{make_id(birth='19400101', seq='301')},2026-10-04",
+        f"{b.name},{b.plain_id},2026-10-05",
+        f"外市,{make_id(region='440305', birth='19400101', seq='111')},2026-10-04",
+        f"{a.name},{a.plain_id},2026-10-03",
+        f"错号,{a.plain_id[:-1]}0,2026-10-05",
+        f"无此人,{make_id(birth='19400101', seq='302')},2026-10-06",
+    ])
+    batch = matching.match_import(by=jiangcheng, kind="death", filename="分块.csv", content=content,
+                                  source_unit="阳江市公安局", document_no="2026-11", today=TODAY)
+    rows = {r.row_no: r for r in MatchRow.objects.filter(batch=batch)}
+    assert sorted(rows) == [3, 4, 5, 6, 7, 8, 9]
+    assert rows[7].outcome == "bad" and "与第 3 行重复" in rows[7].reason  # the first in another chunk
+    assert rows[3].person_id == a.pk and rows[5].person_id == b.pk
+    assert (batch.rows, batch.changes, batch.not_found, batch.bad, batch.consistent) == (7, 2, 2, 3, 0)
+
+
+def test_a_list_whose_write_fails_half_way_leaves_no_batch_and_no_rows(jiangcheng, two_paid, monkeypatch):
+    a, b = two_paid
+    monkeypatch.setattr(matching, "CHUNK_ROWS", 1)  # the first chunk is written, the second fails
+    monkeypatch.setattr(matching._Matcher, "_match", _fail_on_second_chunk(matching._Matcher._match))
+    content = gbk_csv(["姓名,身份证号码,死亡日期", f"{a.name},{a.plain_id},2026-10-03",
+                       f"{b.name},{b.plain_id},2026-10-05", f"{b.name},{b.plain_id},2026-10-05"])
+    with pytest.raises(Exception, match="second chunk"):
+        matching.match_import(by=jiangcheng, kind="death", filename="坏.csv", content=content,
+                              source_unit="阳江市公安局", document_no="2026-11", today=TODAY)
+    assert not MatchRow.objects.exists()
+    assert not matching.MatchBatch.objects.filter(filename="坏.csv").exists()
+    # and the same file, once the database answers again, imports whole
+    monkeypatch.undo()
+    batch = matching.match_import(by=jiangcheng, kind="death", filename="坏.csv", content=content,
+                                  source_unit="阳江市公安局", document_no="2026-11", today=TODAY)
+    assert (batch.rows, batch.changes, batch.bad) == (3, 2, 1)
+
+
+def _fail_on_second_chunk(real):
+    seen = []
+
+    def match(self, cur, chunk):
+        seen.append(chunk)
+        if len(seen) == 2:
+            raise RuntimeError("the database went away at the second chunk")
+        return real(self, cur, chunk)
+
+    return match

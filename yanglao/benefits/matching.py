@@ -3,9 +3,10 @@
 1. The file is read as offices produce it (core.tabular: title rows, GBK, IDs stored as numbers);
    each row's ID number is checked (core.idnumber, as the registry import does) and turned into the
    registry's keyed hash; rows with a problem become `bad` rows with row, column and reason.
-2. The rows are written with `COPY` into `benefits_matchrow` (the staging table) and matched by one
-   `UPDATE … FROM people_person` on the hash, which also decides the outcome (consistent / change /
-   not found) per kind of list. Nothing in the registry changes.
+2. The checked rows are `COPY`'d into a temporary staging table, 10,000 at a time, and written into
+   `benefits_matchrow` by one `INSERT … SELECT … LEFT JOIN people_person` on the hash per chunk, which
+   also decides the outcome (consistent / change / not found) per kind of list — on the request's
+   transaction, while the next chunk is checked. Nothing in the registry changes.
 3. A reviewer confirms the changes, in bulk or one by one: the person's status (death, move), a
    suspension (prison), a category (低保/特困, 重度残疾) is recorded with the list as its source
    document; for a death or a move dated in the past, the months paid after it become a recovery
@@ -16,13 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import queue
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -127,13 +130,15 @@ def rows_workbook(batch: MatchBatch, rows: Any) -> bytes:
     return out.getvalue()
 
 
-def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date) -> list[Staged]:
+def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date, *,
+               sealer: Sealer | None = None, seen: dict[str, int] | None = None) -> list[Staged]:
     """Every row of the file as a staged row: checked cells, the ID's keyed hash, or a bad row.
 
     The common cells are checked a whole column at once (core.columns: an 18-digit ID number in its
     canonical form, a ``2026-01-05`` date, a name of Chinese characters); a row with any other cell goes
     through the exact per-row check (`_check_row`), so every message (row, column, reason) is the same
-    as checking each row alone. Duplicates are found in file order either way."""
+    as checking each row alone. Duplicates are found in file order either way; `seen` (keyed hash → row)
+    carries them across the chunks of one file."""
     from yanglao.core.columns import iso_dates, plain_names, valid_id_numbers
 
     rows = rows if isinstance(rows, list) else list(rows)
@@ -145,8 +150,8 @@ def check_rows(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, 
     today_int = today.year * 10000 + today.month * 100 + today.day
     fast = (date_ok & (date_int <= today_int)).tolist()
     name_ok = plain_names(names)
-    sealer = Sealer()
-    seen: dict[str, int] = {}
+    sealer = sealer or Sealer()
+    seen = {} if seen is None else seen
     out: list[Staged] = []
     date_label = DATE_LABEL[kind]
     plain_kind = kind not in (MatchKind.ASSISTANCE, MatchKind.DISABILITY)
@@ -290,35 +295,123 @@ def match_sql(kind: str) -> str:
         "CASE WHEN r.outcome = 'bad' THEN r.reason WHEN p.id IS NULL AND r.id_masked NOT LIKE %s THEN "
         "'外市身份证号码（地区码 ' || substr(r.id_masked, 1, 6) || '），本市档案中无此人' ELSE '' END, "
         "CASE WHEN p.id IS NULL THEN '' ELSE " + detail + " END, COALESCE(p.division_code, '') "
-        "FROM match_stage r LEFT JOIN people_person p ON r.outcome <> 'bad' AND p.id_number_hash = r.id_hash"
+        # one probe of the registry's unique hash index per staged row (LIMIT 1 keeps the planner from
+        # turning the chunk's join into a scan of the whole registry per chunk)
+        "FROM match_stage r LEFT JOIN LATERAL (SELECT p.id, p.status, p.status_date, p.division_code "
+        "FROM people_person p WHERE r.outcome <> 'bad' "
+        "AND p.id_number_hash = r.id_hash LIMIT 1) p ON true"
     )
 
 
-def _stage_and_match(batch_id: int, kind: str, staged: list[Staged]) -> None:
-    """COPY the checked rows into a temporary staging table, then the one join."""
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS match_stage")
-        cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
-                    "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), grade smallint, "
-                    "outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
-        with cur.copy(f"COPY match_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:  # type: ignore[attr-defined]
-            copy.set_types(STAGE_TYPES)  # binary: nothing to format here nor to parse on the server
-            write = copy.write_row
-            for st in staged:
-                write((st.row_no, st.name[:32], st.id_hash, st.id_masked, st.event_date, st.category, st.action,
-                       st.grade, st.outcome, st.column[:40], st.reason[:200]))
-        pattern = CITY + "%"
-        # The rows' foreign keys (batch, person) are checked as the INSERT writes each row, not queued for
-        # the COMMIT: Django declares them DEFERRABLE INITIALLY DEFERRED, and 200,000 deferred checks fired at
-        # commit cost about a quarter more than the same checks made at once. Same constraints, same rows.
-        cur.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
-                    "WHERE conrelid = 'benefits_matchrow'::regclass AND contype = 'f' AND condeferrable")
-        keys = cur.fetchone()[0]
-        if keys:
-            cur.execute(f"SET CONSTRAINTS {keys} IMMEDIATE")
-        cur.execute(match_sql(kind), [batch_id, pattern, pattern, pattern])
-        if keys:
-            cur.execute(f"SET CONSTRAINTS {keys} DEFERRED")
+CHUNK_ROWS = 10_000  # rows checked, then staged and matched, at a time
+
+
+def checked_chunks(kind: str, rows: Iterable[tuple[int, dict[str, Any]]], col: Any, today: dt.date, *,
+                   size: int | None = None) -> Iterator[list[Staged]]:
+    """check_rows over the file CHUNK_ROWS rows at a time (duplicates found across the whole file)."""
+    sealer, seen = Sealer(), {}
+    it = iter(rows)
+    while chunk := list(islice(it, size or CHUNK_ROWS)):
+        yield check_rows(kind, chunk, col, today, sealer=sealer, seen=seen)
+
+
+class _BinaryRows:
+    """Rows as the bytes of a binary COPY, made by the checking thread so that the writing thread only
+    sends them (psycopg's own C row formatter, as `Copy.write_row` uses it; the connection's adapters)."""
+
+    def __init__(self, conn: Any, types: tuple[str, ...]) -> None:
+        from psycopg import pq
+        from psycopg.adapt import Transformer
+
+        self.tx = Transformer(conn)
+        self.tx.set_dumper_types([conn.adapters.types.get_oid(t) for t in types], pq.Format.BINARY)
+
+    def data(self, rows: Iterable[tuple[Any, ...]]) -> bytes:
+        from psycopg._copy_base import (
+            BinaryFormatter,  # the formatter behind Copy.write_row (psycopg 3.2–3.3)
+        )
+
+        formatter = BinaryFormatter(self.tx)
+        out = bytearray()
+        for row in rows:
+            out += formatter.write_row(row)
+        out += formatter.end()
+        return bytes(out)
+
+
+class _Matcher(threading.Thread):
+    """Stages and matches the checked chunks on the request's own connection and transaction while the
+    calling thread checks the next chunk: PostgreSQL writes on one core while Python checks on the
+    other. The calling thread does not touch the database until `finish()` returns."""
+
+    def __init__(self, batch_id: int, kind: str) -> None:
+        super().__init__(name="matching-writer", daemon=True)
+        self.raw = connection.connection  # inside the caller's transaction (atomic: autocommit off)
+        self.sql, self.params = match_sql(kind), [batch_id, CITY + "%", CITY + "%", CITY + "%"]
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.counts: dict[str, int] = {}  # rows written, by outcome
+
+    def put(self, chunk: bytes | None) -> None:
+        while self.is_alive():
+            try:
+                self.chunks.put(chunk, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def run(self) -> None:
+        try:
+            with self.raw.cursor() as cur:
+                cur.execute("DROP TABLE IF EXISTS match_stage")
+                cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
+                            "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), "
+                            "grade smallint, outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
+                # The batch's foreign key is checked as the INSERT writes each row, not queued for the COMMIT
+                # (Django declares it DEFERRABLE INITIALLY DEFERRED; a queue of 100,000 checks fired at commit
+                # costs more than the same checks made at once). Same constraint, same rows.
+                cur.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
+                            "WHERE conrelid = 'benefits_matchrow'::regclass AND contype = 'f' AND condeferrable")
+                keys = cur.fetchone()[0]
+                if keys:
+                    cur.execute(f"SET CONSTRAINTS {keys} IMMEDIATE")
+                while (chunk := self.chunks.get()) is not None:
+                    self._match(cur, chunk)
+                if keys:
+                    cur.execute(f"SET CONSTRAINTS {keys} DEFERRED")
+        except BaseException as exc:  # re-raised by finish() in the calling thread
+            self.error = exc
+
+    def _match(self, cur: Any, chunk: bytes) -> None:
+        cur.execute("TRUNCATE match_stage")
+        with cur.copy(f"COPY match_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT binary)") as copy:
+            copy.write(chunk)
+        cur.execute(f"WITH written AS ({self.sql} RETURNING outcome) SELECT outcome, count(*) FROM written "
+                    "GROUP BY outcome", self.params)
+        for outcome, n in cur.fetchall():
+            self.counts[outcome] = self.counts.get(outcome, 0) + n
+
+    def finish(self) -> None:
+        self.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _stage_and_match(batch_id: int, kind: str, chunks: Iterable[list[Staged]]) -> dict[str, int]:
+    """Each checked chunk COPY'd into a temporary staging table and matched by the one join, on the
+    caller's transaction, overlapped with checking the next chunk. Returns the rows written by outcome."""
+    writer = _Matcher(batch_id, kind)
+    binary = _BinaryRows(writer.raw, STAGE_TYPES)
+    writer.start()
+    try:
+        for chunk in chunks:
+            writer.put(binary.data((st.row_no, st.name[:32], st.id_hash, st.id_masked, st.event_date, st.category,
+                                    st.action, st.grade, st.outcome, st.column[:40], st.reason[:200])
+                                   for st in chunk))
+    finally:
+        writer.finish()
+    return writer.counts
 
 
 def match_import(*, by: User, kind: str, filename: str, content: bytes, source_unit: str, document_no: str,
@@ -351,33 +444,39 @@ def match_import(*, by: User, kind: str, filename: str, content: bytes, source_u
         if missing:
             shown = "、".join(DATE_LABEL[kind] if h == "日期" else h for h in missing)
             raise ValidationFailed(f"名单缺少必需的列：{shown}", details={"file": f"缺少列：{shown}"})
-        staged = check_rows(kind, table, table.column_of, today)
+        chunks = checked_chunks(kind, table, table.column_of, today)
+        first = next(chunks, None)
+        if not first:
+            raise ValidationFailed("名单中没有数据行", details={"file": "没有数据行"})
+        try:
+            with audit_context(by), transaction.atomic():
+                batch = MatchBatch.objects.create(kind=kind, filename=filename[:200], file_sha256=digest,
+                                                  source_unit=source_unit.strip()[:100],
+                                                  document_no=document_no.strip()[:120], uploaded_by=by,
+                                                  division_code=by.scope_prefix or CITY)
+                counts = _stage_and_match(batch.pk, kind, chain([first], chunks))
+                _record(batch, counts, by, filename, started)
+        except IntegrityError as exc:
+            raise Conflict("该名单文件正由他人同时导入") from exc
     finally:
         table.close()
-    if not staged:
-        raise ValidationFailed("名单中没有数据行", details={"file": "没有数据行"})
-    try:
-        with audit_context(by), transaction.atomic():
-            batch = MatchBatch.objects.create(kind=kind, filename=filename[:200], file_sha256=digest,
-                                              source_unit=source_unit.strip()[:100],
-                                              document_no=document_no.strip()[:120], uploaded_by=by,
-                                              rows=len(staged), division_code=by.scope_prefix or CITY)
-            _stage_and_match(batch.pk, kind, staged)
-            counts = dict(MatchRow.objects.filter(batch=batch).values_list("outcome").annotate(n=Count("id"))
-                          .values_list("outcome", "n"))
-            batch.consistent = counts.get("consistent", 0)
-            batch.changes = counts.get("change", 0)
-            batch.not_found = counts.get("not_found", 0)
-            batch.bad = counts.get("bad", 0)
-            batch.seconds = round(time.monotonic() - started, 3)
-            batch.save(update_fields=["consistent", "changes", "not_found", "bad", "seconds"])
-            audit_bulk(MatchRow, operation="match_import", count=len(staged), division_code=batch.division_code,
-                       params={"batch": batch.pk, "kind": kind, "file": filename, "changes": batch.changes,
-                               "not_found": batch.not_found, "bad": batch.bad})
-            list_matched.send(sender=MatchBatch, batch=batch, by=by, event="import", count=len(staged))
-    except IntegrityError as exc:
-        raise Conflict("该名单文件正由他人同时导入") from exc
     return batch
+
+
+def _record(batch: MatchBatch, counts: dict[str, int], by: User, filename: str, started: float) -> None:
+    """The batch's counts by outcome, its audit line and the exchanges signal (inside the import's
+    transaction)."""
+    batch.rows = sum(counts.values())
+    batch.consistent = counts.get("consistent", 0)
+    batch.changes = counts.get("change", 0)
+    batch.not_found = counts.get("not_found", 0)
+    batch.bad = counts.get("bad", 0)
+    batch.seconds = round(time.monotonic() - started, 3)
+    batch.save(update_fields=["rows", "consistent", "changes", "not_found", "bad", "seconds"])
+    audit_bulk(MatchRow, operation="match_import", count=batch.rows, division_code=batch.division_code,
+               params={"batch": batch.pk, "kind": batch.kind, "file": filename, "changes": batch.changes,
+                       "not_found": batch.not_found, "bad": batch.bad})
+    list_matched.send(sender=MatchBatch, batch=batch, by=by, event="import", count=batch.rows)
 
 
 # --------------------------------------------------------------------------- confirmation

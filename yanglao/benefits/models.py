@@ -517,7 +517,15 @@ class MatchBatch(AuditedModel):
 class MatchRow(models.Model):
     """One row of a list: the staging row the one join fills with the person and the outcome."""
 
-    batch = models.ForeignKey(MatchBatch, on_delete=models.CASCADE, related_name="lines")
+    # Rows are written only by matching's one INSERT … SELECT per chunk, in the transaction that creates
+    # their batch, with the person read from people_person by that same statement; people are never
+    # deleted (a duplicate is merged, a death or a move is a status). So the database's per-row foreign-key
+    # checks are left out: the person's locked each matched person FOR KEY SHARE (a write to 95,000
+    # registry pages for a 100,000-row list, half of the matching's time) and the batch's another fifth
+    # (docs/performance.md, "Data matching"). The ORM's PROTECT and CASCADE still hold. The batch's index
+    # is the leading column of matchrow_once_per_row.
+    batch = models.ForeignKey(MatchBatch, on_delete=models.CASCADE, related_name="lines", db_index=False,
+                              db_constraint=False)
     row_no = models.PositiveIntegerField()
     name = models.CharField(max_length=32, blank=True)
     id_hash = models.CharField(max_length=64, blank=True)
@@ -526,13 +534,14 @@ class MatchRow(models.Model):
     category = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=8, blank=True)  # "add" / "end" for categories
     grade = models.PositiveSmallIntegerField(null=True, blank=True)
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_constraint=False, db_index=False)
     outcome = models.CharField(max_length=12, choices=MatchOutcome.choices, default=MatchOutcome.NOT_FOUND)
     column = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=200, blank=True)
     detail = models.CharField(max_length=200, blank=True)  # what confirming changes, in Chinese
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+                                     related_name="+", db_index=False)  # accounts are disabled, never deleted
     confirmed_at = models.DateTimeField(null=True, blank=True)
     division_code = models.CharField(max_length=12, blank=True)
 
