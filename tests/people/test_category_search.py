@@ -211,3 +211,77 @@ def test_a_merge_moves_categories_into_the_kept_persons_community(jiangcheng, ne
     services.person_merge(by=jiangcheng, keep=keep, merge=merge)
     assert in_step(keep) and found_by_category(jiangcheng, keep, "veteran")
     assert merge.pk not in every_page(jiangcheng, {"category": "veteran"})
+
+
+def test_the_first_category_page_written_out_is_the_orm_querys_first_page_row_for_row(registry, is_postgres):
+    """search_page reads a category's first page through one written-out statement (Django took ≈ 3 ms to
+    build the ORM's); it must be the same rows in the same order as the ORM query, for every level and
+    filter, and a division filter's LIKE wildcards must stay literal as the ORM keeps them."""
+    if not is_postgres:
+        assert selectors._written_first_page(users()["city"], {"category": "tekun"}, selectors.CATEGORY_ORDER, 8) is None
+        return
+    compared = 0
+    for level, user in users().items():
+        for filters in ({"category": "tekun"}, {"category": "dibao", "division": TOWNSHIP},
+                        {"category": "economic_hardship", "status": "deceased"},
+                        {"category": "tekun", "status": "merged"},
+                        {"category": "economic_hardship", "living_situation": "alone"},
+                        {"category": "dibao", "division": "4417_"}, {"category": "dibao", "division": "4417%"}):
+            written = selectors._written_first_page(user, filters, selectors.CATEGORY_ORDER, 8)
+            orm = list(selectors.order_search(selectors.search_people(user, filters), filters)[:8])
+            if written is None:  # a division filter outside the user's area: the ORM's path (which finds nothing)
+                assert not filters.get("division", "").startswith(user.scope_prefix) and not orm, f"{level} {filters}"
+                continue
+            assert [p.pk for p in written] == [p.pk for p in orm], f"{level} {filters}"
+            assert [p.name for p in written] == [p.name for p in orm]  # whole rows, not ids only
+            compared += len(orm)
+    assert compared > 30  # the sample is not empty
+    assert selectors._written_first_page(users()["city"], {"category": "dibao", "division": "4417_"}, selectors.CATEGORY_ORDER, 8) == []
+
+
+
+def test_every_search_kinds_first_page_written_out_is_the_orm_querys_row_for_row(registry, is_postgres, monkeypatch):
+    """The first page of every search kind (not only the category's) is read by one written-out
+    statement; for each kind, level and a spread of people it is the ORM query's first page exactly, and
+    a full identifier passes the audit guard on either path."""
+    from yanglao.core.crypto import decrypt
+
+    if not is_postgres:
+        return
+    guarded: list[str] = []
+    monkeypatch.setattr(selectors, "guard_identifier_search", lambda user, q, **kw: guarded.append(q))
+    people = list(Person.objects.filter(division_code__startswith="441702").exclude(phone_hash="").order_by("pk")[:12])
+    compared = 0
+    for level, user in users().items():
+        for i, person in enumerate(people):
+            id_number = decrypt(person.id_number_enc)
+            for filters in ({"q": person.name}, {"q": person.name[:2]}, {"q": person.name[:1]},
+                            {"q": id_number}, {"q": id_number[-4:] + person.name}, {"q": decrypt(person.phone_enc)},
+                            {"q": id_number[:-1] + ("0" if id_number[-1] != "0" else "1")},  # a wrong check digit
+                            {"division": person.division_code}, {"age_band": ("60-69", "70-79", "80-89", "90-99")[i % 4]},
+                            {"age_min": 75, "age_max": 82}, {"status": ("active", "deceased", "merged")[i % 3]},
+                            {"q": person.name[:2], "age_band": "80-89", "status": "active"},
+                            {"living_situation": "alone", "division": person.division_code[:9]},
+                            {"q": "王_"}, {"q": "%"}):
+                order = selectors.search_order(filters)
+                written = selectors._written_first_page(user, filters, order, 8)
+                orm = list(selectors.order_search(selectors.search_people(user, filters), filters)[:8])
+                if written is None:  # a division filter outside the user's area: the ORM path
+                    assert not filters["division"].startswith(user.scope_prefix) and not orm, f"{level} {filters}"
+                    continue
+                assert [p.pk for p in written] == [p.pk for p in orm], f"{level} {filters}"
+                compared += len(orm)
+                if filters.get("q") in (id_number, decrypt(person.phone_enc)):
+                    assert guarded[-2:] == [filters["q"]] * 2, "both paths ask the guard"
+    assert compared > 500  # the sample is not empty
+
+
+def test_a_search_page_is_read_by_the_written_out_statement_and_the_next_pages_by_the_orm(registry, is_postgres):
+    if not is_postgres:
+        return
+    county = users()["county"]
+    for filters in ({"q": "李"}, {"age_band": "70-79"}, {"status": "active"}, {"category": "dibao"}):
+        order = selectors.search_order(filters)
+        everything = list(selectors.order_search(selectors.search_people(county, filters), filters))
+        assert every_page(county, filters, size=5) == [p.pk for p in everything], filters
+        assert selectors._written_first_page(county, filters, order, 5) is not None

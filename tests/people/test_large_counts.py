@@ -132,3 +132,42 @@ def test_an_estimated_card_says_about(jiangcheng, monkeypatch, is_postgres):
         assert cards["people"].startswith("约 ")
     else:
         assert cards["people"] == str(Person.objects.filter(status="active").count())
+
+
+def test_estimates_from_a_parallel_plan_are_read_in_one_statement_and_counted_whole(jiangcheng, is_postgres):
+    """On a large table the planner may answer the union of the divisions' queries with a parallel plan
+    (Gather over a Parallel Append, each partial arm estimated per process): the estimates are still read
+    from that one EXPLAIN and scaled back to whole counts, instead of one EXPLAIN per division."""
+    if not is_postgres:
+        pytest.skip("planner estimates are PostgreSQL's")
+    seed_people(400, seed=4120, city="441702")
+    _analyze()
+    with connection.cursor() as cur:  # make any plan parallel, as a large registry does
+        for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size",
+                        "min_parallel_index_scan_size"):
+            cur.execute(f"SET LOCAL {setting} = 0")
+        for scan in ("indexscan", "bitmapscan", "indexonlyscan"):
+            cur.execute(f"SET LOCAL enable_{scan} = off")
+        cur.execute("SHOW server_version_num")
+        force = "debug_parallel_query" if int(cur.fetchone()[0]) >= 160000 else "force_parallel_mode"
+        cur.execute(f"SET LOCAL {force} = on")
+    querysets = [Person.objects.filter(division_code__startswith=code) for code in ("441702001", "441702002")]
+    with CaptureQueriesContext(connection) as q:
+        estimates = pagination.planner_estimates(querysets)
+    assert "Gather" in _explain_top(querysets)  # the case under test
+    assert len(q) == 1
+    actual = [qs.count() for qs in querysets]
+    for estimate, n in zip(estimates, actual, strict=True):
+        assert n / 2 <= estimate <= n * 2, (estimates, actual)
+
+
+def _explain_top(querysets) -> str:
+    import json
+
+    arms = [pagination._arm(qs) for qs in querysets]
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(f"({s})" for s, _ in arms),
+                    [p for _, ps in arms for p in ps])
+        plan = cur.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Node Type"]

@@ -370,10 +370,17 @@ def planner_estimates(querysets: Sequence[QuerySet[Any]]) -> list[int]:
     if isinstance(plan, str):
         plan = json.loads(plan)
     top = plan[0]["Plan"]
+    divisor = 1.0
+    if top.get("Node Type") == "Gather" and len(top.get("Plans") or []) == 1:
+        # a parallel plan (the planner's choice on a large table): the Parallel Append's partial arms carry
+        # rows per process; PostgreSQL's own divisor (costsize.c, get_parallel_divisor) gives them back whole
+        workers = int(top.get("Workers Planned") or 0)
+        divisor = workers + max(0.0, 1.0 - 0.3 * workers)
+        top = top["Plans"][0]
     children = top.get("Plans") or []
     if top.get("Node Type") != "Append" or len(children) != len(querysets):  # a plan of another shape
         return [planner_estimate(qs) for qs in querysets]
-    return [int(child["Plan Rows"]) for child in children]
+    return [round(int(child["Plan Rows"]) * (divisor if child.get("Parallel Aware") else 1.0)) for child in children]
 
 
 def _capped_counts(querysets: Sequence[QuerySet[Any]], limit: int) -> list[int]:

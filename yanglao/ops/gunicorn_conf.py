@@ -24,6 +24,13 @@ proc_name = "yanglao"
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """The worker has loaded the application: settle its heap (yanglao.ops.heap)."""
+    from yanglao.ops.heap import settle
+
+    settle()
+
+
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
     """A gunicorn worker ended: its live gauges leave the metrics (multiprocess mode)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
