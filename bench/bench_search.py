@@ -129,7 +129,8 @@ def main() -> None:
 
     rng = random.Random(SEED)
     today = timezone.localdate()
-    rare = list(Person.objects.values("name").annotate(n=Count("id")).filter(n__lte=3).order_by("name")
+    rare = list(Person.objects.filter(division_code__startswith=CITY).values("name").annotate(n=Count("id"))
+                .filter(n__lte=3).order_by("name")
                 .values_list("name", flat=True)[:20000])
     if len(rare) < args.sample + WARMUP:
         fail("too few rare names: use more --people", code=1)
