@@ -84,10 +84,10 @@ def main() -> None:
 
     user = User.objects.filter(username="bench-matcher").first() or make_user(Role.CITY_ADMIN, "4417",
                                                                               username="bench-matcher")
-    from django.urls import get_resolver
+    from yanglao.ops.heap import settle
 
-    get_resolver().url_patterns  # what a server process has loaded before its first upload (the exchanges
-    # log's reverse() would otherwise import every module's URLs inside the timed call: 1.6 s)
+    settle()  # as a web worker is before its first upload: URLs loaded (the exchanges log's reverse() would
+    # otherwise import every module's URLs inside the timed call: 1.6 s), heap frozen (yanglao.ops.heap)
     with timer.phase("matching (match_import)"):
         started = time.perf_counter()
         batch = matching.match_import(by=user, kind="death", filename="death.csv", content=content,

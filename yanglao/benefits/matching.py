@@ -79,9 +79,10 @@ class Staged:
     column: str = ""
     reason: str = ""
 
-    def values(self, batch_id: int) -> tuple[Any, ...]:
-        return (batch_id, self.row_no, self.name[:32], self.id_hash, self.id_masked, self.event_date, self.category,
-                self.action, self.grade, self.outcome, self.column[:40], self.reason[:200], "", "")
+    def stage_row(self) -> tuple[Any, ...]:
+        """The row of match_stage (STAGE_COLUMNS)."""
+        return (self.row_no, self.name[:32], self.id_hash, self.id_masked, self.event_date, self.category,
+                self.action, self.grade, self.outcome, self.column[:40], self.reason[:200])
 
 
 def _require(user: User, capability: str) -> None:
@@ -367,18 +368,10 @@ class _Matcher(threading.Thread):
                 cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
                             "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), "
                             "grade smallint, outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
-                # The batch's foreign key is checked as the INSERT writes each row, not queued for the COMMIT
-                # (Django declares it DEFERRABLE INITIALLY DEFERRED; a queue of 100,000 checks fired at commit
-                # costs more than the same checks made at once). Same constraint, same rows.
-                cur.execute("SELECT string_agg(quote_ident(conname), ', ') FROM pg_constraint "
-                            "WHERE conrelid = 'benefits_matchrow'::regclass AND contype = 'f' AND condeferrable")
-                keys = cur.fetchone()[0]
-                if keys:
-                    cur.execute(f"SET CONSTRAINTS {keys} IMMEDIATE")
+                # (no foreign-key checks to order: batch and person are not database keys, benefits.0007, and
+                # confirmed_by is empty until a reviewer confirms)
                 while (chunk := self.chunks.get()) is not None:
                     self._match(cur, chunk)
-                if keys:
-                    cur.execute(f"SET CONSTRAINTS {keys} DEFERRED")
         except BaseException as exc:  # re-raised by finish() in the calling thread
             self.error = exc
 
@@ -406,9 +399,9 @@ def _stage_and_match(batch_id: int, kind: str, chunks: Iterable[list[Staged]]) -
     writer.start()
     try:
         for chunk in chunks:
-            writer.put(binary.data((st.row_no, st.name[:32], st.id_hash, st.id_masked, st.event_date, st.category,
-                                    st.action, st.grade, st.outcome, st.column[:40], st.reason[:200])
-                                   for st in chunk))
+            if writer.error is not None:  # the write failed: finish() raises it, no need to check the rest
+                break
+            writer.put(binary.data(st.stage_row() for st in chunk))
     finally:
         writer.finish()
     return writer.counts

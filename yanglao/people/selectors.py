@@ -177,10 +177,7 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
             qs = with_category_rows(qs, filters["category"], today, within=prefixes)
         else:  # read in the name's or the age's order: the category is checked on those rows
             qs = with_category(qs, filters["category"], today, within=prefixes)
-    band = filters.get("age_band")
-    min_age, max_age = filters.get("age_min"), filters.get("age_max")
-    if band in AGE_BANDS:
-        min_age, max_age = AGE_BANDS[band]
+    min_age, max_age = _age_limits(filters)
     if min_age is not None or max_age is not None:
         earliest, latest = birth_range_for_age(min_age, max_age, today)
         if latest:
@@ -195,6 +192,14 @@ def search_people(user: Any, filters: dict[str, Any], *, today: dt.date | None =
     if filters.get("living_situation"):
         qs = qs.filter(living_situation=filters["living_situation"])
     return qs
+
+
+def _age_limits(filters: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The ages searched: an age band's, else the range given (either end may be open)."""
+    band = filters.get("age_band")
+    if band in AGE_BANDS:
+        return AGE_BANDS[band]
+    return filters.get("age_min"), filters.get("age_max")
 
 
 def _one_area(user: Any, division: str) -> str | None:
@@ -360,8 +365,7 @@ def _written_first_page(user: Any, filters: dict[str, Any], order: KeysetOrder, 
             else:
                 where.append(f"p.{column} = %s")
                 params.append(value)
-    band = filters.get("age_band")
-    min_age, max_age = AGE_BANDS[band] if band in AGE_BANDS else (filters.get("age_min"), filters.get("age_max"))
+    min_age, max_age = _age_limits(filters)
     if min_age is not None or max_age is not None:
         earliest, latest = birth_range_for_age(min_age, max_age, today)
         if latest:
