@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -78,11 +78,12 @@ class Staged:
     outcome: str = MatchOutcome.NOT_FOUND
     column: str = ""
     reason: str = ""
+    person: tuple[Any, ...] = (None, None, None, None)  # the registry's id, status, status_date, division_code
 
     def stage_row(self) -> tuple[Any, ...]:
         """The row of match_stage (STAGE_COLUMNS)."""
         return (self.row_no, self.name[:32], self.id_hash, self.id_masked, self.event_date, self.category,
-                self.action, self.grade, self.outcome, self.column[:40], self.reason[:200])
+                self.action, self.grade, self.outcome, self.column[:40], self.reason[:200], *self.person)
 
 
 def _require(user: User, capability: str) -> None:
@@ -275,15 +276,27 @@ OUTCOME_SQL = {
 
 
 STAGE_COLUMNS = ("row_no", "name", "id_hash", "id_masked", "event_date", "category", "action", "grade", "outcome",
-                 "col", "reason")
+                 "col", "reason", "person_id", "p_status", "p_status_date", "p_division")
 STAGE_TYPES = ("int4", "varchar", "varchar", "varchar", "date", "varchar", "varchar", "int2", "varchar", "varchar",
-               "varchar")
+               "varchar", "int8", "varchar", "date", "varchar")
+STAGE_TABLE = ("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), id_masked varchar(18), "
+               "event_date date, category varchar(32), action varchar(8), grade smallint, outcome varchar(12), "
+               "col varchar(40), reason varchar(200), person_id bigint, p_status varchar(16), p_status_date date, "
+               "p_division varchar(12)) ON COMMIT DROP")
+
+# Each checked row's person: one probe of the registry's unique hash index per hash, in the order given
+# (LIMIT 1 keeps the planner from turning a chunk's join into a scan of the whole registry). The hashes
+# (hex digests) are sent as one space-separated text: psycopg takes 40 ms to send 10,000 as an array.
+RESOLVE_SQL = ("SELECT p.id, p.status, p.status_date, p.division_code FROM unnest(string_to_array(%s, ' ')) "
+               "WITH ORDINALITY "
+               "AS r(id_hash, n) LEFT JOIN LATERAL (SELECT p.id, p.status, p.status_date, p.division_code "
+               "FROM people_person p WHERE p.id_number_hash = r.id_hash LIMIT 1) p ON true ORDER BY r.n")
 
 
 def match_sql(kind: str) -> str:
-    """One INSERT … SELECT from the staging table joined to the registry on the keyed hash: each
-    row's person and outcome (consistent / change / not found; an unknown ID issued elsewhere is a
-    bad row saying so)."""
+    """One INSERT … SELECT from the staging table, whose rows carry the person each one's hash found in
+    the registry (`RESOLVE_SQL`): each row's outcome (consistent / change / not found per kind of list;
+    an unknown ID issued elsewhere is a bad row saying so)."""
     outcome, detail = OUTCOME_SQL[kind]
     return (
         "INSERT INTO benefits_matchrow (batch_id, row_no, name, id_hash, id_masked, event_date, category, action, "
@@ -296,11 +309,8 @@ def match_sql(kind: str) -> str:
         "CASE WHEN r.outcome = 'bad' THEN r.reason WHEN p.id IS NULL AND r.id_masked NOT LIKE %s THEN "
         "'外市身份证号码（地区码 ' || substr(r.id_masked, 1, 6) || '），本市档案中无此人' ELSE '' END, "
         "CASE WHEN p.id IS NULL THEN '' ELSE " + detail + " END, COALESCE(p.division_code, '') "
-        # one probe of the registry's unique hash index per staged row (LIMIT 1 keeps the planner from
-        # turning the chunk's join into a scan of the whole registry per chunk)
-        "FROM match_stage r LEFT JOIN LATERAL (SELECT p.id, p.status, p.status_date, p.division_code "
-        "FROM people_person p WHERE r.outcome <> 'bad' "
-        "AND p.id_number_hash = r.id_hash LIMIT 1) p ON true"
+        "FROM match_stage r CROSS JOIN LATERAL (SELECT r.person_id AS id, r.p_status AS status, "
+        "r.p_status_date AS status_date, r.p_division AS division_code) p"
     )
 
 
@@ -340,40 +350,53 @@ class _BinaryRows:
         return bytes(out)
 
 
-class _Matcher(threading.Thread):
-    """Stages and matches the checked chunks on the request's own connection and transaction while the
-    calling thread checks the next chunk: PostgreSQL writes on one core while Python checks on the
-    other. The calling thread does not touch the database until `finish()` returns."""
+class _Stage(threading.Thread):
+    """One stage of the pipeline: takes items from its queue until None, hands results to `out`.
+    A failure is kept (`error`) and re-raised by `finish()` in the calling thread."""
 
-    def __init__(self, batch_id: int, kind: str) -> None:
-        super().__init__(name="matching-writer", daemon=True)
-        self.raw = connection.connection  # inside the caller's transaction (atomic: autocommit off)
-        self.sql, self.params = match_sql(kind), [batch_id, CITY + "%", CITY + "%", CITY + "%"]
-        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.items: queue.Queue[Any] = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
-        self.counts: dict[str, int] = {}  # rows written, by outcome
 
-    def put(self, chunk: bytes | None) -> None:
+    def put(self, item: Any) -> None:
         while self.is_alive():
             try:
-                self.chunks.put(chunk, timeout=0.2)
+                self.items.put(item, timeout=0.2)
                 return
             except queue.Full:
                 continue
 
+    def finish(self) -> None:
+        self.put(None)
+        self.join()
+
     def run(self) -> None:
         try:
-            with self.raw.cursor() as cur:
-                cur.execute("DROP TABLE IF EXISTS match_stage")
-                cur.execute("CREATE TEMP TABLE match_stage (row_no integer, name varchar(32), id_hash varchar(64), "
-                            "id_masked varchar(18), event_date date, category varchar(32), action varchar(8), "
-                            "grade smallint, outcome varchar(12), col varchar(40), reason varchar(200)) ON COMMIT DROP")
-                # (no foreign-key checks to order: batch and person are not database keys, benefits.0007, and
-                # confirmed_by is empty until a reviewer confirms)
-                while (chunk := self.chunks.get()) is not None:
-                    self._match(cur, chunk)
-        except BaseException as exc:  # re-raised by finish() in the calling thread
+            self.work()
+        except BaseException as exc:  # re-raised by the calling thread
             self.error = exc
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+
+class _Matcher(_Stage):
+    """Stages and matches the resolved chunks on the request's own connection and transaction (COPY into a
+    temporary table, one INSERT … SELECT per chunk), counting the rows written by outcome."""
+
+    def __init__(self, batch_id: int, kind: str) -> None:
+        super().__init__("matching-writer")
+        self.raw = connection.connection  # inside the caller's transaction (atomic: autocommit off)
+        self.sql, self.params = match_sql(kind), [batch_id, CITY + "%", CITY + "%", CITY + "%"]
+        self.counts: dict[str, int] = {}  # rows written, by outcome
+
+    def work(self) -> None:
+        with self.raw.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS match_stage")
+            cur.execute(STAGE_TABLE)
+            while (chunk := self.items.get()) is not None:
+                self._match(cur, chunk)
 
     def _match(self, cur: Any, chunk: bytes) -> None:
         cur.execute("TRUNCATE match_stage")
@@ -384,26 +407,63 @@ class _Matcher(threading.Thread):
         for outcome, n in cur.fetchall():
             self.counts[outcome] = self.counts.get(outcome, 0) + n
 
-    def finish(self) -> None:
-        self.put(None)
-        self.join()
-        if self.error is not None:
-            raise self.error
+
+class _Resolver(_Stage):
+    """Finds each checked row's person in the registry (`RESOLVE_SQL`) and hands the chunk, as the bytes of
+    a binary COPY, to the writer. Where the import is its connection's outermost transaction, it reads on
+    a second connection, so that two PostgreSQL backends work at once (the probes on one, the writing on
+    the other) while Python checks the next chunk: that connection sees exactly what the request's own
+    would, because the request has written nothing to the registry before. Inside a caller's transaction
+    (which may hold registry rows not yet committed) it reads on the request's connection, one statement
+    at a time with the writer."""
+
+    def __init__(self, writer: _Matcher, *, own_connection: bool) -> None:
+        super().__init__("matching-resolver")
+        self.writer, self.own_connection, self.alias = writer, own_connection, connection.alias
+        self.binary = _BinaryRows(writer.raw, STAGE_TYPES)
+
+    def work(self) -> None:
+        wrapper = None
+        if self.own_connection:  # made in this thread: Django's wrapper is used by the thread that made it
+            wrapper = connections.create_connection(self.alias)
+            wrapper.ensure_connection()
+        raw = self.writer.raw if wrapper is None else wrapper.connection
+        try:
+            with raw.cursor() as cur:
+                while (chunk := self.items.get()) is not None:
+                    found = [st for st in chunk if st.outcome != MatchOutcome.BAD]
+                    if found:
+                        cur.execute(RESOLVE_SQL, [" ".join([st.id_hash for st in found])])
+                        for st, person in zip(found, cur.fetchall(), strict=True):
+                            st.person = person
+                    if self.writer.error is not None:
+                        return
+                    self.writer.put(self.binary.data(st.stage_row() for st in chunk))
+        finally:
+            if wrapper is not None:
+                wrapper.close()
 
 
-def _stage_and_match(batch_id: int, kind: str, chunks: Iterable[list[Staged]]) -> dict[str, int]:
-    """Each checked chunk COPY'd into a temporary staging table and matched by the one join, on the
-    caller's transaction, overlapped with checking the next chunk. Returns the rows written by outcome."""
+def _stage_and_match(batch_id: int, kind: str, chunks: Iterable[list[Staged]], *, own_connection: bool
+                     ) -> dict[str, int]:
+    """Each checked chunk resolved against the registry, COPY'd into a temporary staging table and
+    matched by one INSERT on the caller's transaction, in a pipeline of three threads (checking,
+    resolving, writing). Returns the rows written by outcome."""
     writer = _Matcher(batch_id, kind)
-    binary = _BinaryRows(writer.raw, STAGE_TYPES)
+    resolver = _Resolver(writer, own_connection=own_connection)
     writer.start()
+    resolver.start()
     try:
         for chunk in chunks:
-            if writer.error is not None:  # the write failed: finish() raises it, no need to check the rest
+            if writer.error is not None or resolver.error is not None:  # finish() raises it: stop checking
                 break
-            writer.put(binary.data(st.stage_row() for st in chunk))
+            resolver.put(chunk)
     finally:
+        resolver.finish()
         writer.finish()
+    for stage in (writer, resolver):
+        if stage.error is not None:
+            raise stage.error
     return writer.counts
 
 
@@ -441,13 +501,15 @@ def match_import(*, by: User, kind: str, filename: str, content: bytes, source_u
         first = next(chunks, None)
         if not first:
             raise ValidationFailed("名单中没有数据行", details={"file": "没有数据行"})
+        # outermost: nothing this connection wrote is uncommitted, so a second connection may read the registry
+        outermost = connection.get_autocommit() and not connection.in_atomic_block
         try:
             with audit_context(by), transaction.atomic():
                 batch = MatchBatch.objects.create(kind=kind, filename=filename[:200], file_sha256=digest,
                                                   source_unit=source_unit.strip()[:100],
                                                   document_no=document_no.strip()[:120], uploaded_by=by,
                                                   division_code=by.scope_prefix or CITY)
-                counts = _stage_and_match(batch.pk, kind, chain([first], chunks))
+                counts = _stage_and_match(batch.pk, kind, chain([first], chunks), own_connection=outermost)
                 _record(batch, counts, by, filename, started)
         except IntegrityError as exc:
             raise Conflict("该名单文件正由他人同时导入") from exc
