@@ -310,3 +310,18 @@ def _fail_on_second_chunk(real):
         return real(self, cur, chunk)
 
     return match
+
+
+def test_the_to_do_counts_unconfirmed_changes_in_scope_until_the_last_is_confirmed(jiangcheng, yangxi, two_paid):
+    from yanglao.benefits.workbench import todo_match_review
+
+    content = gbk_csv(["姓名,身份证号码,死亡日期"] + [f"{p.name},{p.plain_id},2026-09-10" for p in two_paid])
+    batch = matching.match_import(by=jiangcheng, kind="death", filename="待办.csv", content=content,
+                                  source_unit="公安", document_no="1", today=TODAY)
+    assert todo_match_review(jiangcheng).count == 2
+    assert todo_match_review(yangxi) is None  # another county's people
+    first, second = MatchRow.objects.filter(batch=batch, outcome="change").order_by("row_no")
+    matching.match_confirm(by=jiangcheng, batch=batch, row_ids=[first.pk])
+    assert todo_match_review(jiangcheng).count == 1
+    matching.match_confirm(by=jiangcheng, batch=batch, row_ids=[second.pk])
+    assert todo_match_review(jiangcheng) is None
