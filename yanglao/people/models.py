@@ -52,7 +52,8 @@ class Person(AuditedModel):
         verbose_name = _("老年人")
         verbose_name_plural = _("老年人")
         # Search and lists on PostgreSQL read indexes created by migration 0010 outside the model state
-        # (SQLite has no "C" collation): person_name_order (name COLLATE "C", division_code COLLATE "C", id),
+        # (SQLite has no "C" collation): person_name_order (name COLLATE "C", division_code COLLATE "C", id)
+        # INCLUDE (birth_date, status) (0014),
         # person_division_order (division_code COLLATE "C", id), person_birth_order (birth_date,
         # division_code COLLATE "C", id) and person_status_order (status, division_code COLLATE "C", id).
         # "C" (byte order) lets one index serve a LIKE 'prefix%' range and the order of the page together
@@ -63,6 +64,8 @@ class Person(AuditedModel):
             models.Index(fields=["merged_into"], name="person_merged_into", condition=models.Q(merged_into__isnull=False)),
         ]
         constraints = [
+            # on PostgreSQL its index also carries (id, status, status_date, division_code) for data matching's
+            # index-only probes (migration 0013, outside the model state: SQLite has no INCLUDE)
             models.UniqueConstraint(fields=["id_number_hash"], name="person_one_record_per_id_number"),
             models.CheckConstraint(
                 condition=models.Q(status="active") | models.Q(status_date__isnull=False),

@@ -385,8 +385,16 @@ def _written_first_page(user: Any, filters: dict[str, Any], order: KeysetOrder, 
         where.append("p.living_situation = %s")
         params.append(filters["living_situation"])
     params.append(limit)
-    sql = (f"SELECT {_PERSON_COLUMNS} FROM {source} WHERE {' AND '.join(where)} "
-           f"ORDER BY {_ORDER_BY[id(order)]} LIMIT %s")
+    order_by = _ORDER_BY[id(order)]
+    if order is NAME_ORDER and (status or min_age is not None or max_age is not None) and not filters.get(
+            "living_situation"):
+        # A name (prefix) with an age band or a status: the page's ids first, from person_name_order alone
+        # (its INCLUDE (birth_date, status), people.0014: an index-only scan checks the age and the status
+        # of the many people of a common prefix in the index), then those 20 people's rows.
+        sql = (f"SELECT {_PERSON_COLUMNS} FROM people_person p WHERE p.id IN (SELECT p.id FROM people_person p "
+               f"WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT %s) ORDER BY {order_by}")
+    else:
+        sql = f"SELECT {_PERSON_COLUMNS} FROM {source} WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT %s"
     return list(Person.objects.raw(sql, params))
 
 
