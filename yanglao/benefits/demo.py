@@ -162,6 +162,7 @@ def load_demo(*, seed: int) -> str:
         current = services.run_preview(by=city, programme=programme, month=this_month)
         current = compute(current.pk, current.attempt)
         summary.append(f"{programme.code} 上月 {run.people_count} 人/本月 {current.people_count} 人")
+    summary.append(_insurer_statement_demo(city, programmes[3], last_month))
     if connection.vendor == "postgresql":  # data matching and recoveries are set-based PostgreSQL statements
         summary.append(_audit_demo(city, checker, programmes, uncertified, last_month, this_month, seed))
     else:
@@ -172,6 +173,49 @@ def load_demo(*, seed: int) -> str:
     return (f"津贴补贴：演示项目 {len(programmes)} 个（金额均为演示数值），代发账户 {accounts} 个；"
             + "；".join(summary) + ("" if care_ok else "（评估模块未就绪，护理补贴未计算）")
             + "；复核账户 city2（市级，审核发放批次）")
+
+
+def _insurer_statement_demo(city: User, programme: Programme, month: dt.date) -> str:
+    """The insurer's statement for last month's insured list, checked: most people as listed, one premium
+    that differs, two on the list the insurer left out, one insured who is not on it, a number nobody has,
+    and a row with a wrong check digit."""
+    import csv
+    from decimal import Decimal
+
+    from yanglao.core.crypto import decrypt
+    from yanglao.core.idnumber import check_digit
+    from yanglao.people.models import Person
+
+    from . import insurance
+
+    run = PaymentRun.objects.filter(programme=programme, month=month, status__in=["approved", "paid", "reconciled"]).first()
+    if run is None:
+        return "承保清单核对演示：上月保险名单未审核，跳过"
+    lines = list(Entitlement.objects.filter(run=run, kind="regular").order_by("person_id")
+                 .values_list("person__name", "person__id_number_enc", "amount"))
+    if len(lines) < 6:
+        return "承保清单核对演示：投保人数不足，跳过"
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow([f"中国人民财产保险股份有限公司阳江市分公司 {month:%Y年%m月} 老年人意外伤害保险承保清单（演示）"])
+    w.writerow(["序号", "被保险人姓名", "被保险人身份证号码", "保险费（元）"])
+    n = 0
+    for i, (name, enc, amount) in enumerate(lines[2:]):  # the first two left out: 漏保
+        n += 1
+        w.writerow([n, name, decrypt(enc), f"{amount + (Decimal('0.50') if i == 0 else 0):.2f}"])
+    outsider = Person.objects.filter(status="active").exclude(
+        pk__in=Entitlement.objects.filter(run=run).values("person_id")).order_by("pk").first()
+    if outsider is not None:
+        n += 1
+        w.writerow([n, outsider.name, decrypt(outsider.id_number_enc), f"{lines[0][2]:.2f}"])
+    first17 = "44170219390101" + "993"
+    w.writerow([n + 1, "查无此人", first17 + check_digit(first17), f"{lines[0][2]:.2f}"])
+    idno = decrypt(lines[0][1])
+    w.writerow([n + 2, "号码有误", idno[:-1] + ("0" if idno[-1] != "0" else "1"), f"{lines[0][2]:.2f}"])
+    st = insurance.statement_import(by=city, run=run, filename=f"承保清单{month:%Y%m}.csv",
+                                    content=out.getvalue().encode("gbk"), insurer="中国人民财产保险股份有限公司阳江市分公司（演示）")
+    return (f"承保清单核对：一致 {st.matched} 人，保费不符 {st.premium_differs} 人，漏保 {st.not_insured} 人，"
+            f"多保 {st.not_listed} 人，有误 {st.bad} 行")
 
 
 # --------------------------------------------------------------------------- audit demo

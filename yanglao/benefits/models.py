@@ -728,3 +728,79 @@ class InsuranceClaim(AuditedModel):
                                                                            & Q(amount_paid__lte=F("amount_claimed"))),
                                    name="claim_paid_not_above_claimed"),
         ]
+
+
+class InsurerStatement(AuditedModel):
+    """The insurer's own list of the people it insured for one month (承保清单, with each person's premium),
+    checked against that month's insured list (an insurance-list run): who is insured as listed, who is on
+    our list but not insured (漏保: a claim would be refused), who is insured but not on our list (多保: a
+    premium the city should not pay), whose premium differs, and the two totals."""
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="insurer_statements")
+    filename = models.CharField(_("文件名"), max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    insurer = models.CharField(_("保险公司"), max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(default=0)  # data rows of the file
+    matched = models.PositiveIntegerField(default=0)
+    premium_differs = models.PositiveIntegerField(default=0)
+    not_insured = models.PositiveIntegerField(default=0)  # on our list, not in the file
+    not_listed = models.PositiveIntegerField(default=0)  # in the file, not on our list
+    bad = models.PositiveIntegerField(default=0)
+    statement_total = models.DecimalField(_("清单保费合计"), default=0, **MONEY)
+    list_total = models.DecimalField(_("投保名单保费合计"), default=0, **MONEY)
+    division_code = models.CharField(max_length=12, default="4417")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("承保清单核对")
+        verbose_name_plural = _("承保清单核对")
+        constraints = [models.UniqueConstraint(fields=["run", "file_sha256"], name="insurer_statement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.insurer}：{self.filename}"
+
+    @property
+    def consistent(self) -> bool:
+        return (self.premium_differs + self.not_insured + self.not_listed + self.bad == 0
+                and self.statement_total == self.list_total)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.statement_total - self.list_total
+
+
+class InsurerStatementRow(models.Model):
+    """One finding of a statement: a row of the insurer's file (matched, premium differs, not on our list,
+    bad), or a person of our list the file does not have (row_no empty)."""
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", _("一致")
+        PREMIUM_DIFFERS = "premium", _("保费不符")
+        NOT_INSURED = "not_insured", _("漏保（名单有、清单无）")
+        NOT_LISTED = "not_listed", _("多保（清单有、名单无）")
+        BAD = "bad", _("行有误")
+
+    statement = models.ForeignKey(InsurerStatement, on_delete=models.CASCADE, related_name="lines")
+    row_no = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=32, blank=True)
+    id_masked = models.CharField(max_length=18, blank=True)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    premium = models.DecimalField(null=True, blank=True, **MONEY)  # in the insurer's file
+    expected = models.DecimalField(null=True, blank=True, **MONEY)  # on our list
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    column = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    division_code = models.CharField(max_length=12, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_division_field = "division_code"
+
+    class Meta:
+        ordering = ["statement", "row_no", "id"]
+        indexes = [models.Index(fields=["statement", "outcome"], name="insurer_row_outcome")]
+        constraints = [models.CheckConstraint(condition=Q(premium__isnull=True) | Q(premium__gte=0),
+                                              name="insurer_row_premium_not_negative")]

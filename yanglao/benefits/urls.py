@@ -43,4 +43,6 @@ urlpatterns = [
     path("bank-formats/new/", views_bankformats.bank_format_edit, name="bank_format_create"),
     path("bank-formats/<int:pk>/", views_bankformats.bank_format_edit, name="bank_format_edit"),
     path("runs/<int:pk>/insurer-file/", views_audit.insurer_file, name="insurer_file"),
+    path("runs/<int:pk>/insurer-statements/", views_audit.insurer_statements, name="insurer_statements"),
+    path("insurer-statements/<int:pk>/", views_audit.insurer_statement, name="insurer_statement"),
 ]

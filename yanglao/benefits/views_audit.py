@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -529,7 +529,8 @@ def insurance(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("已登记理赔"))
                     return redirect("benefits:insurance")
     runs = (selectors.runs_for(request.user).filter(programme__kind="insurance_list")
-            .exclude(status__in=["cancelled", "failed"]).select_related("programme").order_by("-month")[:12])
+            .exclude(status__in=["cancelled", "failed"]).select_related("programme")
+            .annotate(statements_count=Count("insurer_statements")).order_by("-month")[:12])
     claims = offset_page(request, restrict(InsuranceClaim.objects.select_related("person", "programme"),
                                            request.user).order_by("-accident_date", "-id"))
     return render(request, "benefits/insurance.html", {
@@ -551,3 +552,67 @@ def insurer_file(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename={name}"
     return response
+
+
+# --------------------------------------------------------------------------- the insurer's statement
+
+
+class InsurerStatementForm(forms.Form):
+    insurer = forms.CharField(label=_("保险公司"), max_length=100,
+                              widget=forms.TextInput(attrs={"placeholder": "中国人民财产保险股份有限公司阳江市分公司"}))
+    file = forms.FileField(label=_("承保清单（.xlsx / .csv：姓名、身份证号码、保费）"))
+
+
+@capability_required("benefits.export_full")
+def insurer_statements(request: HttpRequest, pk: int) -> HttpResponse:
+    """A month's insured list and the insurer's statements checked against it; upload another."""
+    from . import insurance as ins
+    from .models import InsurerStatement
+
+    run = _run(request, pk)
+    form = InsurerStatementForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            statement = ins.statement_import(by=request.user, run=run, filename=upload.name,
+                                             content=read_uploaded(upload, kind="insurer_statement"),
+                                             insurer=form.cleaned_data["insurer"])
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("共 %(n)s 行：一致 %(m)s 人，保费不符 %(p)s 人，漏保 %(u)s 人，多保 %(x)s 人，有误 %(b)s 行。")
+                             % {"n": statement.rows, "m": statement.matched, "p": statement.premium_differs,
+                                "u": statement.not_insured, "x": statement.not_listed, "b": statement.bad})
+            return redirect("benefits:insurer_statement", pk=statement.pk)
+    statements = (restrict(InsurerStatement.objects.filter(run=run), request.user).select_related("uploaded_by")
+                  .order_by("-created_at", "-id"))
+    return render(request, "benefits/insurer_statements.html", {"run": run, "form": form, "statements": statements})
+
+
+@capability_required("benefits.export_full")
+def insurer_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """One statement's findings by outcome (masked ID numbers); ?format=xlsx downloads them."""
+    from yanglao.core.http import xlsx_response
+
+    from . import insurance as ins
+    from .models import InsurerStatement, InsurerStatementRow
+
+    statement = get_object_or_404(restrict(InsurerStatement.objects.select_related("run__programme", "uploaded_by"),
+                                           request.user), pk=pk)
+    outcomes = [(v, label) for v, label in InsurerStatementRow.Outcome.choices]
+    show = request.GET.get("show", "")
+    if show not in InsurerStatementRow.Outcome.values:
+        show = next((v for v, n in (("not_insured", statement.not_insured), ("not_listed", statement.not_listed),
+                                    ("premium", statement.premium_differs), ("bad", statement.bad)) if n), "matched")
+    rows = restrict(InsurerStatementRow.objects.filter(statement=statement, outcome=show), request.user)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(ins.statement_workbook(by=request.user, statement=statement, rows=rows),
+                             f"chengbao-{statement.pk}-{show}.xlsx")
+    listed = offset_page(request, rows.order_by("row_no", "id"))
+    audit_sensitive_list(InsurerStatementRow, ids=[r.pk for r in listed], fields=["name", "id_masked"],
+                         division_code=request.user.scope_prefix or "")
+    counts = {"matched": statement.matched, "premium": statement.premium_differs, "not_insured": statement.not_insured,
+              "not_listed": statement.not_listed, "bad": statement.bad}
+    return render(request, "benefits/insurer_statement.html", {
+        "statement": statement, "run": statement.run, "listed": listed, "show": show,
+        "outcomes": [(v, label, counts[v]) for v, label in outcomes]})

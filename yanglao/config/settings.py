@@ -360,6 +360,8 @@ UPLOAD_LIMITS = {
                        envint("YANGLAO_UPLOAD_MAX_ROWS_RECONCILIATION", 300_000)),
     "homeadapt_photo": (envint("YANGLAO_UPLOAD_MAX_MB_HOMEADAPT_PHOTO", 5), 0),  # one image per file
     "matching": (envint("YANGLAO_UPLOAD_MAX_MB_MATCHING", 40), envint("YANGLAO_UPLOAD_MAX_ROWS_MATCHING", 300_000)),
+    "insurer_statement": (envint("YANGLAO_UPLOAD_MAX_MB_INSURER_STATEMENT", 30),
+                          envint("YANGLAO_UPLOAD_MAX_ROWS_INSURER_STATEMENT", 300_000)),
     "planning_estates": (envint("YANGLAO_UPLOAD_MAX_MB_PLANNING_ESTATES", 10),
                          envint("YANGLAO_UPLOAD_MAX_ROWS_PLANNING_ESTATES", 20_000)),
     "custody_statement": (envint("YANGLAO_UPLOAD_MAX_MB_CUSTODY_STATEMENT", 10),

@@ -26,6 +26,7 @@ KIND_LABELS = {
     "reconciliation": "发放结果（对账）文件",
     "homeadapt_photo": "适老化改造照片",
     "matching": "数据比对名单",
+    "insurer_statement": "保险公司承保清单",
     "planning_estates": "住宅小区配建导入",
     "custody_statement": "预收费存管对账单",
     "policytasks_attachment": "政策任务进展附件",
