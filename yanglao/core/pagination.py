@@ -172,6 +172,9 @@ class KeysetOrder:
 
     fields: tuple[str, ...]
     collation: str | None = None
+    # the same order written out as SQL over a hand-written statement's aliases (people.selectors'
+    # written-out first page); empty where no such statement reads it
+    sql: str = ""
 
     def _collated(self, vendor: str) -> bool:
         return bool(self.collation) and vendor == "postgresql"

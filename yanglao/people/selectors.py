@@ -38,9 +38,11 @@ PAGE_SIZE = 20
 # - a category (without a name or an age): category_scope (category, division_code COLLATE "C", person_id)
 #   on the category rows, which carry the person's community: the same order as DIVISION_ORDER, read from
 #   the category's holders in the user's area (CATEGORY_ORDER, with_category_rows).
-NAME_ORDER = KeysetOrder(("name", "division_code", "pk"), collation="C")
-AGE_ORDER = KeysetOrder(("birth_date", "division_code", "pk"), collation="C")
-DIVISION_ORDER = KeysetOrder(("division_code", "pk"), collation="C")
+NAME_ORDER = KeysetOrder(("name", "division_code", "pk"), collation="C",
+                         sql='p.name COLLATE "C", p.division_code COLLATE "C", p.id')
+AGE_ORDER = KeysetOrder(("birth_date", "division_code", "pk"), collation="C",
+                        sql='p.birth_date, p.division_code COLLATE "C", p.id')
+DIVISION_ORDER = KeysetOrder(("division_code", "pk"), collation="C", sql='p.division_code COLLATE "C", p.id')
 HELD = "held_category"  # the FilteredRelation of with_category_rows: the category row the person is found by
 
 
@@ -65,7 +67,8 @@ class CategoryOrder(KeysetOrder):
         return qs.filter(Q(held_code__gt=division) | Q(pk__gt=pk), held_code__gte=division)
 
 
-CATEGORY_ORDER = CategoryOrder((f"{HELD}__division_code", f"{HELD}__person_id"), collation="C")
+CATEGORY_ORDER = CategoryOrder((f"{HELD}__division_code", f"{HELD}__person_id"), collation="C",
+                               sql='h.division_code COLLATE "C", h.person_id')
 
 
 def people_for(user: Any) -> QuerySet[Person]:
@@ -310,10 +313,6 @@ def search_page(user: Any, filters: dict[str, Any], *, after: int | None = None,
 
 
 _PERSON_COLUMNS: str | None = None
-_ORDER_BY = {id(NAME_ORDER): 'p.name COLLATE "C", p.division_code COLLATE "C", p.id',
-             id(AGE_ORDER): 'p.birth_date, p.division_code COLLATE "C", p.id',
-             id(DIVISION_ORDER): 'p.division_code COLLATE "C", p.id',
-             id(CATEGORY_ORDER): 'h.division_code COLLATE "C", h.person_id'}
 
 
 def _written_first_page(user: Any, filters: dict[str, Any], order: KeysetOrder, limit: int) -> list[Person] | None:
@@ -331,7 +330,7 @@ def _written_first_page(user: Any, filters: dict[str, Any], order: KeysetOrder, 
         return None
     area = _one_area(user, clean_text(filters.get("division") or ""))
     category = filters.get("category")
-    if area is None or (category and order is not CATEGORY_ORDER):
+    if area is None or not order.sql or (category and order is not CATEGORY_ORDER):
         return None
     if _PERSON_COLUMNS is None:
         _PERSON_COLUMNS = ", ".join(f'p."{f.column}"' for f in Person._meta.concrete_fields)
@@ -385,7 +384,7 @@ def _written_first_page(user: Any, filters: dict[str, Any], order: KeysetOrder, 
         where.append("p.living_situation = %s")
         params.append(filters["living_situation"])
     params.append(limit)
-    order_by = _ORDER_BY[id(order)]
+    order_by = order.sql
     if order is NAME_ORDER and (status or min_age is not None or max_age is not None) and not filters.get(
             "living_situation"):
         # A name (prefix) with an age band or a status: the page's ids first, from person_name_order alone
