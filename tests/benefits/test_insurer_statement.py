@@ -91,18 +91,24 @@ def test_refused_for_county_staff_twice_the_same_file_without_an_insurer_or_colu
     assert InsurerStatement.objects.count() == 1
 
 
-def test_the_pages_upload_show_each_outcome_and_export_masked(city_admin, jiangcheng, october):
+def test_the_pages_upload_show_each_outcome_and_export_masked(city_admin, jiangcheng, october, age_allowance,
+                                                               run_month):
     p, a, b, c, sep, octo = october
     client = page_client(city_admin)
     assert b"insurer-statements-" in client.get("/benefits/insurance/").content
-    upload = io.BytesIO(gbk_csv(["姓名,身份证号码,保费", f"{c.name},{c.plain_id},2.50"]))
+    upload = io.BytesIO(gbk_csv(["姓名,身份证号码,保费", f"{c.name},{c.plain_id},2.50",
+                                 f"查无此人,{make_id(birth='19300101', seq='993')},2.50", f"错号,{b.plain_id[:-1]}0,2.50"]))
     upload.name = "承保清单.csv"
     response = client.post(f"/benefits/runs/{octo.pk}/insurer-statements/", {"insurer": INSURER, "file": upload})
     st = InsurerStatement.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/benefits/insurer-statements/{st.pk}/"
     page = client.get(f"/benefits/insurer-statements/{st.pk}/").content.decode()
     assert b.name in page and "无法理赔" in page  # the first outcome with findings: not insured
-    assert c.name in client.get(f"/benefits/insurer-statements/{st.pk}/?show=not_listed").content.decode()
+    not_listed = client.get(f"/benefits/insurer-statements/{st.pk}/?show=not_listed").content.decode()
+    assert c.name in not_listed and "查无此人" in not_listed  # nobody of the registry: still the city's to see
+    assert "错号" in client.get(f"/benefits/insurer-statements/{st.pk}/?show=bad").content.decode()
+    allowance_run = run_month(city_admin, age_allowance, octo.month)
+    assert client.get(f"/benefits/runs/{allowance_run.pk}/insurer-statements/").status_code == 404  # not a list
     assert c.plain_id not in page
     xlsx = client.get(f"/benefits/insurer-statements/{st.pk}/?show=not_listed&format=xlsx")
     cells = [v for row in load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True)

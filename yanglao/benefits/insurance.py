@@ -256,6 +256,9 @@ def statement_import(*, by: User, run: PaymentRun, filename: str, content: bytes
             list_total=sum((v[1] for v in listed.values()), Decimal("0")), division_code=run.division_code)
         for r in rows:
             r.statement = statement
+            # a row with nobody of the registry (unknown, unreadable) belongs to the list's area: whoever may
+            # see the statement sees it (scope reads the rows' division)
+            r.division_code = r.division_code or run.division_code
         InsurerStatementRow.objects.bulk_create(rows, batch_size=5000)
         audit_bulk(InsurerStatementRow, operation="insurer_statement_import", count=len(rows),
                    division_code=run.division_code,

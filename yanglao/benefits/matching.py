@@ -351,8 +351,8 @@ class _BinaryRows:
 
 
 class _Stage(threading.Thread):
-    """One stage of the pipeline: takes items from its queue until None, hands results to `out`.
-    A failure is kept (`error`) and re-raised by `finish()` in the calling thread."""
+    """One stage of the pipeline (a thread): `work()` takes items from its queue until None. A failure is
+    kept (`error`) and re-raised by the calling thread once every stage has finished."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name=name, daemon=True)

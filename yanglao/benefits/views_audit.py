@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -570,6 +570,8 @@ def insurer_statements(request: HttpRequest, pk: int) -> HttpResponse:
     from .models import InsurerStatement
 
     run = _run(request, pk)
+    if run.programme.kind != "insurance_list":
+        raise Http404
     form = InsurerStatementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
