@@ -116,3 +116,24 @@ def test_the_pages_upload_show_each_outcome_and_export_masked(city_admin, jiangc
     assert c.name in cells and c.plain_id not in cells
     assert AuditEntry.objects.filter(action="export", object_type__contains="insurerstatementrow").exists()
     assert page_client(jiangcheng).get(f"/benefits/insurer-statements/{st.pk}/").status_code == 403
+
+
+def test_the_same_file_checked_twice_at_the_same_moment_is_refused_and_writes_no_rows(city_admin, october,
+                                                                                      monkeypatch):
+    import hashlib
+
+    from yanglao.core import uploads
+
+    p, a, b, c, sep, octo = october
+    content = gbk_csv(["姓名,身份证号码,保费", f"{b.name},{b.plain_id},2.50"])
+    real = uploads.read_upload
+
+    def read_while_another_request_commits(*args, **kwargs):  # the other request's statement lands meanwhile
+        InsurerStatement.objects.create(run=octo, filename="a.csv", file_sha256=hashlib.sha256(content).hexdigest(),
+                                        insurer=INSURER, uploaded_by=city_admin, division_code=octo.division_code)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "read_upload", read_while_another_request_commits)
+    with pytest.raises(Conflict, match="已核对过"):
+        insurance.statement_import(by=city_admin, run=octo, filename="a.csv", content=content, insurer=INSURER)
+    assert InsurerStatement.objects.count() == 1 and not InsurerStatementRow.objects.exists()

@@ -15,7 +15,7 @@ import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
 from yanglao.core.audit import audit_context, audit_export, require_reveal_reason
@@ -247,24 +247,27 @@ def statement_import(*, by: User, run: PaymentRun, filename: str, content: bytes
     counts = {o: 0 for o in Outcome.values}
     for r in rows:
         counts[r.outcome] += 1
-    with audit_context(by), transaction.atomic():
-        statement = InsurerStatement.objects.create(
-            run=run, filename=filename[:200], file_sha256=digest, insurer=insurer.strip()[:100], uploaded_by=by,
-            rows=sum(1 for r in rows if r.row_no is not None), matched=counts[Outcome.MATCHED],
-            premium_differs=counts[Outcome.PREMIUM_DIFFERS], not_insured=counts[Outcome.NOT_INSURED],
-            not_listed=counts[Outcome.NOT_LISTED], bad=counts[Outcome.BAD], statement_total=total,
-            list_total=sum((v[1] for v in listed.values()), Decimal("0")), division_code=run.division_code)
-        for r in rows:
-            r.statement = statement
-            # a row with nobody of the registry (unknown, unreadable) belongs to the list's area: whoever may
-            # see the statement sees it (scope reads the rows' division)
-            r.division_code = r.division_code or run.division_code
-        InsurerStatementRow.objects.bulk_create(rows, batch_size=5000)
-        audit_bulk(InsurerStatementRow, operation="insurer_statement_import", count=len(rows),
-                   division_code=run.division_code,
-                   params={"statement": statement.pk, "run": run.pk, "file": filename, "not_insured": statement.not_insured,
-                           "not_listed": statement.not_listed, "premium_differs": statement.premium_differs,
-                           "bad": statement.bad})
+    try:
+        with audit_context(by), transaction.atomic():
+            statement = InsurerStatement.objects.create(
+                run=run, filename=filename[:200], file_sha256=digest, insurer=insurer.strip()[:100], uploaded_by=by,
+                rows=sum(1 for r in rows if r.row_no is not None), matched=counts[Outcome.MATCHED],
+                premium_differs=counts[Outcome.PREMIUM_DIFFERS], not_insured=counts[Outcome.NOT_INSURED],
+                not_listed=counts[Outcome.NOT_LISTED], bad=counts[Outcome.BAD], statement_total=total,
+                list_total=sum((v[1] for v in listed.values()), Decimal("0")), division_code=run.division_code)
+            for r in rows:
+                r.statement = statement
+                # a row with nobody of the registry (unknown, unreadable) belongs to the list's area: whoever may
+                # see the statement sees it (scope reads the rows' division)
+                r.division_code = r.division_code or run.division_code
+            InsurerStatementRow.objects.bulk_create(rows, batch_size=5000)
+            audit_bulk(InsurerStatementRow, operation="insurer_statement_import", count=len(rows),
+                       division_code=run.division_code,
+                       params={"statement": statement.pk, "run": run.pk, "file": filename, "not_insured": statement.not_insured,
+                               "not_listed": statement.not_listed, "premium_differs": statement.premium_differs,
+                               "bad": statement.bad})
+    except IntegrityError as exc:  # the same file, checked by someone else at the same moment
+        raise Conflict("该承保清单已核对过，请在核对记录中查看") from exc
     return statement
 
 
