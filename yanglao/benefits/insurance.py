@@ -142,12 +142,12 @@ def statement_import(*, by: User, run: PaymentRun, filename: str, content: bytes
 
     from yanglao.core.audit import audit_bulk
     from yanglao.core.crypto import Sealer
-    from yanglao.core.idnumber import IdNumberError, mask_id_number, parse_id_number
-    from yanglao.core.tabular import CellError, cell_to_decimal, cell_to_id_text, clean_name
+    from yanglao.core.tabular import CellError, cell_to_decimal, clean_name
     from yanglao.core.uploads import read_upload
     from yanglao.people.choices import Status
     from yanglao.people.models import Person
 
+    from .matching import id_cell
     from .models import InsurerStatement, InsurerStatementRow
 
     if not by.can("benefits.export_full"):
@@ -186,18 +186,10 @@ def statement_import(*, by: User, run: PaymentRun, filename: str, content: bytes
                 r.outcome, r.column, r.reason = Outcome.BAD, f"{col(column)} {column}".strip(), reason[:200]
                 rows.append(r)
 
-            text, problem = cell_to_id_text(cells.get("身份证号码"))
-            if problem or not text:
-                bad("身份证号码", problem or "必填")
+            r.id_masked, h, problem = id_cell(cells.get("身份证号码"), sealer)
+            if problem:
+                bad("身份证号码", problem)
                 continue
-            try:
-                parsed = parse_id_number(text)
-            except IdNumberError as exc:
-                r.id_masked = mask_id_number(text)[:18]
-                bad("身份证号码", exc.message)
-                continue
-            r.id_masked = mask_id_number(parsed.value)
-            h = sealer.hash(parsed.value, purpose="id_number")
             if h in seen:
                 bad("身份证号码", f"与第 {seen[h]} 行重复（同一人在清单中只能出现一次）")
                 continue

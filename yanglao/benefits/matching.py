@@ -186,20 +186,27 @@ def _bad(s: Staged, col: Any, column: str, reason: str) -> Staged:
     return s
 
 
+def id_cell(value: Any, sealer: Sealer, today: dt.date | None = None) -> tuple[str, str, str]:
+    """An ID-number cell of a list another office sends, read as the registry import reads it (a number
+    Excel stored is reported, never guessed): (masked number, the registry's keyed hash, problem). The
+    masked number is as much as can be shown of a number with a problem; the hash is empty then."""
+    text, problem = cell_to_id_text(value)
+    if problem or not text:
+        return "", "", problem or "必填"
+    try:
+        parsed = parse_id_number(text, today=today)
+    except IdNumberError as exc:
+        return mask_id_number(text)[:18], "", exc.message
+    return mask_id_number(parsed.value), sealer.hash(parsed.value, purpose=ID_PURPOSE), ""
+
+
 def _check_row(kind: str, row_no: int, cells: dict[str, Any], col: Any, today: dt.date, sealer: Sealer,
                seen: dict[str, int], date_label: str) -> Staged:
     """One row checked cell by cell (the exact path: every unusual spelling and every message)."""
     s = Staged(row_no=row_no, name=clean_name(cells.get("姓名")))
-    text, problem = cell_to_id_text(cells.get("身份证号码"))
-    if problem or not text:
-        return _bad(s, col, "身份证号码", problem or "必填")
-    try:
-        parsed = parse_id_number(text, today=today)
-    except IdNumberError as exc:
-        s.id_masked = mask_id_number(text)[:18]
-        return _bad(s, col, "身份证号码", exc.message)
-    s.id_masked = mask_id_number(parsed.value)
-    id_hash = sealer.hash(parsed.value, purpose=ID_PURPOSE)
+    s.id_masked, id_hash, problem = id_cell(cells.get("身份证号码"), sealer, today)
+    if problem:
+        return _bad(s, col, "身份证号码", problem)
     if id_hash in seen:
         return _bad(s, col, "身份证号码", f"与第 {seen[id_hash]} 行重复（同一人在名单中只能出现一次）")
     seen[id_hash] = row_no

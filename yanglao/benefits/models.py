@@ -764,9 +764,14 @@ class InsurerStatement(AuditedModel):
         return f"{self.insurer}：{self.filename}"
 
     @property
+    def counts(self) -> dict[str, int]:
+        """Findings by outcome (the values of InsurerStatementRow.Outcome)."""
+        return {"matched": self.matched, "premium": self.premium_differs, "not_insured": self.not_insured,
+                "not_listed": self.not_listed, "bad": self.bad}
+
+    @property
     def consistent(self) -> bool:
-        return (self.premium_differs + self.not_insured + self.not_listed + self.bad == 0
-                and self.statement_total == self.list_total)
+        return self.rows == self.matched and self.not_insured == 0 and self.statement_total == self.list_total
 
     @property
     def difference(self) -> Decimal:

@@ -601,11 +601,10 @@ def insurer_statement(request: HttpRequest, pk: int) -> HttpResponse:
 
     statement = get_object_or_404(restrict(InsurerStatement.objects.select_related("run__programme", "uploaded_by"),
                                            request.user), pk=pk)
-    outcomes = [(v, label) for v, label in InsurerStatementRow.Outcome.choices]
+    counts = statement.counts
     show = request.GET.get("show", "")
-    if show not in InsurerStatementRow.Outcome.values:
-        show = next((v for v, n in (("not_insured", statement.not_insured), ("not_listed", statement.not_listed),
-                                    ("premium", statement.premium_differs), ("bad", statement.bad)) if n), "matched")
+    if show not in counts:  # the findings to chase first: who is not insured
+        show = next((v for v in ("not_insured", "not_listed", "premium", "bad") if counts[v]), "matched")
     rows = restrict(InsurerStatementRow.objects.filter(statement=statement, outcome=show), request.user)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(ins.statement_workbook(by=request.user, statement=statement, rows=rows),
@@ -613,8 +612,6 @@ def insurer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     listed = offset_page(request, rows.order_by("row_no", "id"))
     audit_sensitive_list(InsurerStatementRow, ids=[r.pk for r in listed], fields=["name", "id_masked"],
                          division_code=request.user.scope_prefix or "")
-    counts = {"matched": statement.matched, "premium": statement.premium_differs, "not_insured": statement.not_insured,
-              "not_listed": statement.not_listed, "bad": statement.bad}
     return render(request, "benefits/insurer_statement.html", {
         "statement": statement, "run": statement.run, "listed": listed, "show": show,
-        "outcomes": [(v, label, counts[v]) for v, label in outcomes]})
+        "outcomes": [(v, label, counts[v]) for v, label in InsurerStatementRow.Outcome.choices]})
